@@ -1,0 +1,187 @@
+"""How the API key reaches MLflow's HTTP requests, and only the registry's.
+
+MLflow reads credentials from the process environment on every request, and its artifact
+repository rebuilds them from there too, so a per-client token is impossible through
+``MLFLOW_TRACKING_TOKEN`` (and writing the key into ``os.environ`` would hand it to every
+child process and every other MLflow server the process talks to). MLflow's documented plugin
+point ``mlflow.request_auth_provider`` is applied to every request, artifact uploads and
+threaded downloads included, and is chosen by the non-secret switch
+``MLFLOW_TRACKING_AUTH=hokusai``. Its ``AuthBase`` looks the request URL up in a table of
+*bindings* (tracking URI prefix -> key) and adds ``Authorization: Bearer`` only on a match.
+
+Two registries on the same URI with different keys: the registry that is running an operation
+binds its key in a context variable, which wins over the table. MLflow's download thread pool
+does not inherit context variables; those requests use the most recently bound key for the URI.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from requests.auth import AuthBase
+
+from hokusai import http_trace
+from hokusai.config.tracking import is_loopback
+from hokusai.credentials import ApiKey
+from hokusai.errors import ConfigurationError
+
+PROVIDER_NAME = "hokusai"
+_AUTH_SWITCH = "MLFLOW_TRACKING_AUTH"
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A key bound to a tracking URI prefix (``https://host[:port]/path``)."""
+
+    prefix: str
+    key: ApiKey
+    allow_insecure_http: bool
+    serial: int
+
+    def matches(self, url: str) -> bool:
+        if not (url == self.prefix or url.startswith(self.prefix + "/")):
+            return False
+        parts = urlsplit(url)
+        return parts.scheme == "https" or (
+            parts.scheme == "http"
+            and (is_loopback(parts.hostname or "") or self.allow_insecure_http)
+        )
+
+
+def _normalise(uri: str) -> str:
+    parts = urlsplit(uri)
+    # requests lower-cases the host and drops default ports: compare in the same form.
+    host = (parts.hostname or "").lower()
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path.rstrip('/')}"
+
+
+class _BindingTable:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bindings: dict[int, Binding] = {}
+        self._serials = itertools.count(1)
+
+    def add(self, uri: str, key: ApiKey, allow_insecure_http: bool) -> Binding:
+        with self._lock:
+            binding = Binding(_normalise(uri), key, allow_insecure_http, next(self._serials))
+            self._bindings[binding.serial] = binding
+            return binding
+
+    def remove(self, binding: Binding) -> None:
+        with self._lock:
+            self._bindings.pop(binding.serial, None)
+
+    def lookup(self, url: str) -> Binding | None:
+        active = _active.get()
+        if active is not None and active.matches(url):
+            return active
+        with self._lock:
+            candidates = [b for b in self._bindings.values() if b.matches(url)]
+        # Longest prefix is the most specific registry; among equals the newest binding.
+        return max(candidates, key=lambda b: (len(b.prefix), b.serial), default=None)
+
+
+_table = _BindingTable()
+_active: contextvars.ContextVar[Binding | None] = contextvars.ContextVar(
+    "hokusai_active_binding", default=None
+)
+
+
+def bind(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> Binding:
+    """Send ``key`` on every MLflow request under ``uri`` until ``unbind``."""
+    install_provider()
+    return _table.add(uri, key, allow_insecure_http)
+
+
+def unbind(binding: Binding) -> None:
+    _table.remove(binding)
+
+
+@contextmanager
+def acting_as(binding: Binding | None) -> Iterator[None]:
+    """Within this block, this thread's requests under the binding's URI use its key."""
+    token = _active.set(binding)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+class BearerAuth(AuthBase):
+    """Adds ``Authorization: Bearer`` to requests for a bound registry, and to nothing else.
+
+    Without ``binding`` it consults the process's binding table (MLflow's requests); with one,
+    it serves only that binding (the SDK's own probe).
+    """
+
+    def __init__(self, binding: Binding | None = None) -> None:
+        self._fixed = binding
+
+    def _binding_for(self, url: str) -> Binding | None:
+        if self._fixed is not None:
+            return self._fixed if self._fixed.matches(url) else None
+        return _table.lookup(url)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        binding = self._binding_for(request.url or "")
+        if binding is not None:
+            # Replaces anything MLflow put there from MLFLOW_TRACKING_TOKEN or
+            # MLFLOW_TRACKING_USERNAME/PASSWORD: for our registry, our key is the credential.
+            request.headers["Authorization"] = f"Bearer {binding.key.reveal()}"
+            http_trace.attach(request)
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(<host-scoped>)"
+
+
+class HokusaiRequestAuthProvider:
+    """MLflow ``request_auth_provider`` plugin, selected by ``MLFLOW_TRACKING_AUTH=hokusai``."""
+
+    def get_name(self) -> str:
+        return PROVIDER_NAME
+
+    def get_auth(self) -> BearerAuth:
+        return BearerAuth()
+
+
+_install_lock = threading.Lock()
+
+
+def install_provider() -> None:
+    """Make MLflow route its requests through ``BearerAuth``.
+
+    Sets the non-secret switch ``MLFLOW_TRACKING_AUTH=hokusai`` unless it is already set to
+    something else (then the user chose another auth scheme, and our key could not be sent),
+    and registers the provider directly when the package's entry point is not installed
+    (running from a source tree).
+    """
+    with _install_lock:
+        current = os.environ.get(_AUTH_SWITCH, "").strip()
+        if current and current != PROVIDER_NAME:
+            raise ConfigurationError(
+                f"{_AUTH_SWITCH}={current!r} selects another MLflow auth provider, so the Hokusai "
+                "API key cannot be sent.",
+                hint=f"Unset {_AUTH_SWITCH} (hokusai sets it to {PROVIDER_NAME!r} itself).",
+            )
+        os.environ[_AUTH_SWITCH] = PROVIDER_NAME
+        from mlflow.tracking.request_auth import registry
+
+        providers = registry._request_auth_provider_registry
+        if not any(p.get_name() == PROVIDER_NAME for p in providers):
+            providers.register(HokusaiRequestAuthProvider)
+
+
+def auth_for(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> BearerAuth:
+    """A ``requests`` auth for the SDK's own calls (the probe), with the same scoping rules."""
+    return BearerAuth(Binding(_normalise(uri), key, allow_insecure_http, serial=0))

@@ -1,0 +1,268 @@
+"""A registry backed by an MLflow tracking store: the hosted server, or the local sqlite store.
+
+Only ``MlflowClient`` instances are used: the fluent API (``mlflow.set_tracking_uri``,
+``mlflow.sklearn.log_model``) is process-global and would send one registry's models to another's
+server. Models are logged as MLflow 3 logged models and the version's ``source`` is the logged
+model's artifact location, which every store can resolve without a global URI.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from hokusai import http_trace
+from hokusai.auth import Binding, acting_as
+from hokusai.classify import ErrorContext, from_mlflow
+from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, RegistryError
+from hokusai.mlflow_scope import bounded_requests
+from hokusai.models import (
+    TAG_IDEMPOTENCY_KEY,
+    TAG_MODEL_ID,
+    ModelRegistryEntry,
+    ProbeResult,
+    RegistrationRequest,
+)
+
+logger = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str], Any]
+
+
+def make_mlflow_client(tracking_uri: str) -> Any:
+    """The default MlflowClient factory: tracking and registry on the same URI."""
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+
+class MlflowStoreBackend:
+    """Registers and reads model versions through one ``MlflowClient``."""
+
+    def __init__(
+        self,
+        *,
+        target: Literal["remote", "local"],
+        tracking_uri: str,
+        client_factory: ClientFactory,
+        experiment: str,
+        error_context: ErrorContext,
+        request_timeout: float,
+        artifact_root: str | None = None,
+        binding: Binding | None = None,
+    ) -> None:
+        self._target: Literal["remote", "local"] = target
+        self._uri = tracking_uri
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._experiment = experiment
+        self._ctx = error_context
+        self._timeout = request_timeout
+        self._artifact_root = artifact_root
+        self._binding = binding
+
+    @property
+    def target(self) -> str:
+        return self._target
+
+    @property
+    def tracking_uri(self) -> str:
+        return self._uri
+
+    def last_probe(self) -> ProbeResult | None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"MlflowStoreBackend(target={self._target!r}, tracking_uri={self._uri!r})"
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _mlflow(self) -> Any:
+        if self._client is None:
+            if self._target == "local":
+                self._prepare_local_dirs()
+            self._client = self._client_factory(self._uri)
+        return self._client
+
+    def _prepare_local_dirs(self) -> None:
+        try:
+            if self._uri.startswith("sqlite:///"):
+                Path(self._uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            if self._artifact_root:
+                Path(self._artifact_root).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LocalStoreError(f"Cannot create the local store: {exc}", uri=self._uri) from exc
+
+    @contextmanager
+    def _operation(self, action: str) -> Iterator[Any]:
+        """Run MLflow calls with this registry's key, bounded retries, and typed errors."""
+        with acting_as(self._binding), bounded_requests(self._timeout), http_trace.traced() as log:
+            try:
+                yield self._mlflow()
+            except HokusaiError:
+                raise
+            except Exception as exc:
+                raise self._classify(exc, log.last_error, action) from exc
+
+    def _classify(
+        self, exc: Exception, last_error: http_trace.SeenResponse | None, action: str
+    ) -> HokusaiError:
+        ctx = ErrorContext(self._ctx.uri, self._ctx.key_source, self._ctx.masked_key, action)
+        error = from_mlflow(exc, last_error, ctx)
+        if self._target == "local" and not isinstance(error, ModelNotFoundError):
+            return LocalStoreError(f"The local store failed while {action}: {exc}", uri=self._uri)
+        return error
+
+    # -- registration -------------------------------------------------------------------------
+
+    def register(self, request: RegistrationRequest) -> ModelRegistryEntry:
+        with self._operation(f"registering model {request.name!r}") as client:
+            existing = self._find_by_idempotency_key(client, request.name, request.idempotency_key)
+            if existing is not None:
+                logger.info(
+                    "Model %r version %s already holds this registration; not creating another.",
+                    request.name,
+                    existing.version,
+                )
+                return self._ensure_alias(client, existing, request.alias)
+            experiment_id = self._experiment_id(client)
+            source, run_id, logged_model_id = self._log_model(client, request, experiment_id)
+            self._ensure_registered_model(client, request.name)
+            version = client.create_model_version(
+                name=request.name,
+                source=source,
+                run_id=run_id,
+                tags={**request.tags, TAG_IDEMPOTENCY_KEY: request.idempotency_key},
+                description=request.description,
+                model_id=logged_model_id,
+            )
+            return self._ensure_alias(client, self._entry(version), request.alias)
+
+    def _ensure_alias(self, client: Any, entry: ModelRegistryEntry, alias: str | None) -> ModelRegistryEntry:
+        if alias is None or alias in entry.aliases:
+            return entry
+        client.set_registered_model_alias(entry.name, alias, entry.version)
+        return self._entry(client.get_model_version(entry.name, entry.version))
+
+    def _find_by_idempotency_key(self, client: Any, name: str, key: str) -> ModelRegistryEntry | None:
+        for version in client.search_model_versions(f"name='{name}'"):
+            if (version.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key:
+                return self._entry(version)
+        return None
+
+    def _experiment_id(self, client: Any) -> str:
+        experiment = client.get_experiment_by_name(self._experiment)
+        if experiment is not None:
+            return str(experiment.experiment_id)
+        location = Path(self._artifact_root).as_uri() if self._artifact_root else None
+        try:
+            return str(client.create_experiment(self._experiment, artifact_location=location))
+        except Exception:
+            # Another process created it between our get and create.
+            experiment = client.get_experiment_by_name(self._experiment)
+            if experiment is None:
+                raise
+            return str(experiment.experiment_id)
+
+    def _log_model(
+        self, client: Any, request: RegistrationRequest, experiment_id: str
+    ) -> tuple[str, str | None, str | None]:
+        """Upload the model files; returns (version source, run id, logged model id)."""
+        source = request.source
+        if source.uri is not None:
+            return self._resolve_uri(client, source.uri)
+        assert source.local_dir is not None
+        run = client.create_run(experiment_id, tags={"mlflow.runName": f"register-{request.name}"})
+        run_id = run.info.run_id
+        logged = client.create_logged_model(
+            experiment_id=experiment_id,
+            name=request.name,
+            source_run_id=run_id,
+            tags={TAG_IDEMPOTENCY_KEY: request.idempotency_key},
+        )
+        client.log_model_artifacts(logged.model_id, str(source.local_dir))
+        client.finalize_logged_model(logged.model_id, "READY")
+        client.set_terminated(run_id)
+        return str(logged.artifact_location), run_id, str(logged.model_id)
+
+    def _resolve_uri(self, client: Any, uri: str) -> tuple[str, str | None, str | None]:
+        if uri.startswith("runs:/"):
+            run_id = uri[len("runs:/") :].split("/", 1)[0]
+            return uri, run_id, None
+        ref = uri[len("models:/") :].strip("/")
+        if ref.startswith("m-"):
+            logged = client.get_logged_model(ref)
+            return str(logged.artifact_location), logged.source_run_id, str(logged.model_id)
+        name, _, version = ref.partition("/")
+        if not version:
+            raise RegistryError(f"{uri!r} names no version; use models:/<name>/<version>.")
+        existing = (
+            client.get_model_version_by_alias(name, version[1:])
+            if version.startswith("@")
+            else client.get_model_version(name, version)
+        )
+        return str(existing.source), existing.run_id, getattr(existing, "model_id", None)
+
+    def _ensure_registered_model(self, client: Any, name: str) -> None:
+        try:
+            client.get_registered_model(name)
+        except Exception as exc:
+            if getattr(exc, "error_code", None) != "RESOURCE_DOES_NOT_EXIST":
+                raise
+            client.create_registered_model(name)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def _entry(self, version: Any) -> ModelRegistryEntry:
+        tags = dict(version.tags or {})
+        return ModelRegistryEntry(
+            name=version.name,
+            version=str(version.version),
+            target=self._target,
+            tracking_uri=self._uri,
+            model_id=tags.get(TAG_MODEL_ID),
+            run_id=version.run_id or None,
+            source=version.source,
+            logged_model_id=getattr(version, "model_id", None),
+            tags=tags,
+            aliases=tuple(version.aliases or ()),
+            idempotency_key=tags.get(TAG_IDEMPOTENCY_KEY),
+        )
+
+    def get_version(self, name: str, version: str) -> ModelRegistryEntry:
+        with self._operation(f"reading {name!r} version {version}") as client:
+            return self._entry(client.get_model_version(name, str(version)))
+
+    def search_versions(
+        self, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> list[ModelRegistryEntry]:
+        with self._operation("searching model versions") as client:
+            found = client.search_model_versions(f"name='{name}'" if name else None)
+            entries = [self._entry(v) for v in found]
+        wanted = dict(tags or {})
+        matching = [e for e in entries if all(e.tags.get(k) == v for k, v in wanted.items())]
+        return sorted(matching, key=lambda e: (e.name, int(e.version or 0)))
+
+    def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
+        try:
+            with self._operation(f"reading alias {alias!r} of {name!r}") as client:
+                return self._entry(client.get_model_version_by_alias(name, alias))
+        except ModelNotFoundError:
+            return None
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        with self._operation(f"setting alias {alias!r} of {name!r}") as client:
+            client.set_registered_model_alias(name, alias, str(version))
+
+    def download(self, name: str, version: str, dst: Path) -> Path:
+        with self._operation(f"downloading {name!r} version {version}") as client:
+            source = client.get_model_version(name, str(version)).source
+            from mlflow.artifacts import download_artifacts
+
+            local = download_artifacts(
+                artifact_uri=source, dst_path=str(dst), tracking_uri=self._uri
+            )
+        return Path(local)

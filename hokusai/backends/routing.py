@@ -1,0 +1,211 @@
+"""Choosing between the hosted registry and the local store: modes remote, auto and optional."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from hokusai.backends.mlflow_store import MlflowStoreBackend
+from hokusai.errors import ConfigurationError, HokusaiError, InvalidInputError, RegistryUnavailableError
+from hokusai.models import ModelRegistryEntry, ProbeResult, RegistrationRequest
+from hokusai.notices import warn_once
+from hokusai.pending import PendingRegistration, PendingStore
+from hokusai.probe import CircuitBreaker
+
+logger = logging.getLogger("hokusai")
+
+Policy = Literal["remote", "auto"]
+T = TypeVar("T")
+
+
+class RoutedBackend:
+    """Remote when it answers; in ``auto``, the local store when it is unreachable.
+
+    Unreachable means refused, DNS, timeout, or 502/503/504, seen by the probe or mid-operation.
+    A rejected key (401/403), a rate limit or a TLS failure raises in every policy: a wrong key
+    must not quietly put models on a laptop.
+    """
+
+    def __init__(
+        self,
+        *,
+        policy: Policy,
+        remote: MlflowStoreBackend,
+        local: MlflowStoreBackend,
+        breaker: CircuitBreaker,
+        pending: PendingStore,
+        has_key: bool,
+    ) -> None:
+        self._policy = policy
+        self._remote = remote
+        self._local = local
+        self._breaker = breaker
+        self._pending = pending
+        self._has_key = has_key
+        self._last_target = "remote" if policy == "remote" or has_key else "local"
+
+    @property
+    def target(self) -> str:
+        return self._last_target
+
+    @property
+    def tracking_uri(self) -> str:
+        return self._remote.tracking_uri if self._last_target == "remote" else self._local.tracking_uri
+
+    @property
+    def pending(self) -> PendingStore:
+        return self._pending
+
+    def last_probe(self) -> ProbeResult | None:
+        return self._breaker.last
+
+    def _pick(self) -> tuple[MlflowStoreBackend, RegistryUnavailableError | None]:
+        if self._policy == "auto" and not self._has_key:
+            warn_once(
+                logger,
+                "no-key-local",
+                "No Hokusai API key is set; models are registered in the local store %s. "
+                "Set HOKUSAI_API_KEY (or run `hokusai login`) to use the hosted registry.",
+                self._local.tracking_uri,
+            )
+            return self._local, None
+        outcome = self._breaker.outcome()
+        if outcome.reachable:
+            return self._remote, None
+        error = outcome.error
+        assert error is not None
+        if self._policy == "auto" and isinstance(error, RegistryUnavailableError):
+            return self._local, error
+        raise error
+
+    def _run(self, call: Callable[[MlflowStoreBackend], T]) -> tuple[T, RegistryUnavailableError | None]:
+        backend, why = self._pick()
+        if backend is self._remote:
+            try:
+                self._last_target = "remote"
+                return call(backend), None
+            except RegistryUnavailableError as exc:
+                if self._policy == "remote":
+                    raise
+                self._breaker.trip(exc)
+                why = exc
+        self._last_target = "local"
+        if why is not None:
+            warn_once(
+                logger,
+                f"fallback:{self._remote.tracking_uri}",
+                "The Hokusai registry %s is unreachable (%s); using the local store %s instead. "
+                "Registrations made there are kept and `hokusai sync` pushes them later.",
+                self._remote.tracking_uri,
+                why.reason,
+                self._local.tracking_uri,
+            )
+        return call(self._local), why
+
+    def register(self, request: RegistrationRequest) -> ModelRegistryEntry:
+        entry, why = self._run(lambda backend: backend.register(request))
+        if why is None or entry.target != "local":
+            return entry
+        self._pending.add(
+            PendingRegistration(
+                idempotency_key=request.idempotency_key,
+                name=entry.name,
+                local_version=str(entry.version),
+                local_tracking_uri=self._local.tracking_uri,
+                remote_tracking_uri=self._remote.tracking_uri,
+                reason=why.reason,
+                tags=dict(request.tags),
+                alias=request.alias,
+                description=request.description,
+            )
+        )
+        return replace(entry, reason=f"registry unreachable: {why.reason}", pending_sync=True)
+
+    def get_version(self, name: str, version: str) -> ModelRegistryEntry:
+        return self._run(lambda b: b.get_version(name, version))[0]
+
+    def search_versions(
+        self, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> list[ModelRegistryEntry]:
+        return self._run(lambda b: b.search_versions(name=name, tags=tags))[0]
+
+    def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
+        return self._run(lambda b: b.get_by_alias(name, alias))[0]
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self._run(lambda b: b.set_alias(name, alias, version))
+
+    def download(self, name: str, version: str, dst: Path) -> Path:
+        return self._run(lambda b: b.download(name, version, dst))[0]
+
+
+class OptionalBackend:
+    """``optional`` mode: like auto, but a tracking-server problem is a warning, never a raise.
+
+    Bad input and bad configuration still raise: they are the caller's to fix, and silently
+    skipping them would hide bugs.
+    """
+
+    def __init__(self, inner: RoutedBackend) -> None:
+        self._inner = inner
+
+    @property
+    def target(self) -> str:
+        return self._inner.target
+
+    @property
+    def tracking_uri(self) -> str:
+        return self._inner.tracking_uri
+
+    @property
+    def pending(self) -> PendingStore:
+        return self._inner.pending
+
+    def last_probe(self) -> ProbeResult | None:
+        return self._inner.last_probe()
+
+    def _tolerate(self, call: Callable[[], T], fallback: T) -> T:
+        try:
+            return call()
+        except (InvalidInputError, ConfigurationError):
+            raise
+        except HokusaiError as exc:
+            logger.warning("MLflow is optional here, so this is skipped: %s", exc)
+            return fallback
+
+    def register(self, request: RegistrationRequest) -> ModelRegistryEntry:
+        try:
+            return self._inner.register(request)
+        except (InvalidInputError, ConfigurationError):
+            raise
+        except HokusaiError as exc:
+            logger.warning("MLflow is optional here, so the registration is skipped: %s", exc)
+            return ModelRegistryEntry(
+                name=request.name,
+                version=None,
+                target="skipped",
+                tracking_uri=self._inner.tracking_uri,
+                reason=f"{type(exc).__name__}: {exc.message}",
+                tags=dict(request.tags),
+                idempotency_key=request.idempotency_key,
+            )
+
+    def get_version(self, name: str, version: str) -> ModelRegistryEntry:
+        return self._inner.get_version(name, version)
+
+    def search_versions(
+        self, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> list[ModelRegistryEntry]:
+        return self._tolerate(lambda: self._inner.search_versions(name=name, tags=tags), [])
+
+    def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
+        return self._tolerate(lambda: self._inner.get_by_alias(name, alias), None)
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self._tolerate(lambda: self._inner.set_alias(name, alias, version), None)
+
+    def download(self, name: str, version: str, dst: Path) -> Path:
+        return self._inner.download(name, version, dst)

@@ -1,0 +1,311 @@
+"""TrackingConfig: every setting the registry needs, resolved once, each with its source.
+
+Priority, highest first: explicit arguments > environment > ``$HOKUSAI_HOME/config`` (ini,
+section ``[default]``) > defaults. The API key follows its own chain (see ``resolve_credentials``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from ipaddress import ip_address
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from hokusai.config.sources import (
+    ARGUMENT,
+    DEFAULT,
+    Layers,
+    Setting,
+    env_source,
+    parse_bool,
+    parse_seconds,
+    read_config_file,
+)
+from hokusai.credentials import ApiKey, Credentials
+from hokusai.errors import ConfigurationError, InsecureTransportError
+from hokusai.notices import warn_once
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TRACKING_URI = "https://registry.hokus.ai/api/mlflow"
+DEFAULT_PROBE_TIMEOUT = 3.0
+DEFAULT_BREAKER_COOLDOWN = 60.0
+DEFAULT_EXPERIMENT = "hokusai"
+# Per socket read, not per upload: a large artifact that keeps streaming is not cut off.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+
+
+class Mode(str, Enum):
+    """How the registry chooses where models go (``HOKUSAI_MLFLOW_MODE``)."""
+
+    AUTO = "auto"
+    REMOTE = "remote"
+    LOCAL = "local"
+    MOCK = "mock"
+    OPTIONAL = "optional"
+
+    @classmethod
+    def parse(cls, raw: str, source: str) -> Mode:
+        try:
+            return cls(raw.strip().lower())
+        except ValueError:
+            valid = ", ".join(m.value for m in cls)
+            raise ConfigurationError(
+                f"{source}={raw!r} is not a mode. Valid modes: {valid}."
+            ) from None
+
+    @property
+    def uses_remote(self) -> bool:
+        return self in (Mode.AUTO, Mode.REMOTE, Mode.OPTIONAL)
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    """The resolved configuration of one ``ModelRegistry``."""
+
+    mode: Setting[Mode]
+    remote_uri: Setting[str]
+    local_uri: Setting[str]
+    local_artifact_root: Setting[str]
+    probe_timeout: Setting[float]
+    breaker_cooldown: Setting[float]
+    request_timeout: Setting[float]
+    allow_insecure_http: Setting[bool]
+    experiment: Setting[str]
+    home: Setting[Path]
+    credentials: Credentials
+
+    @property
+    def api_key(self) -> ApiKey | None:
+        return self.credentials.api_key
+
+    @property
+    def pending_dir(self) -> Path:
+        return self.home.value / "pending"
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        arguments: Mapping[str, object] | None = None,
+        environ: Mapping[str, str] | None = None,
+        stored_key: tuple[ApiKey, str] | None = None,
+    ) -> TrackingConfig:
+        """Resolve every setting. ``stored_key`` is what ``hokusai login`` saved and where."""
+        args = {k: v for k, v in (arguments or {}).items() if v is not None}
+        env = os.environ if environ is None else environ
+        home = resolve_home(args, env)
+        config_path = home.value / "config"
+        layers = Layers(args, env, read_config_file(config_path), config_path)
+
+        mode = _mode(layers)
+        local_dir = home.value / "mlflow"
+        config = cls(
+            mode=mode,
+            remote_uri=_remote_uri(layers),
+            local_uri=layers.pick(
+                argument="local_tracking_uri",
+                env=("HOKUSAI_LOCAL_TRACKING_URI",),
+                file_key="local_tracking_uri",
+                parse=lambda raw, _src: raw.strip(),
+                default=f"sqlite:///{local_dir / 'mlflow.db'}",
+            ),
+            local_artifact_root=Setting(str(local_dir / "artifacts"), home.source),
+            probe_timeout=layers.pick(
+                argument="probe_timeout",
+                env=("HOKUSAI_PROBE_TIMEOUT",),
+                file_key="probe_timeout",
+                parse=lambda raw, src: parse_seconds(raw, name=src),
+                default=DEFAULT_PROBE_TIMEOUT,
+            ),
+            breaker_cooldown=layers.pick(
+                argument="breaker_cooldown",
+                env=("HOKUSAI_PROBE_CACHE_SECONDS",),
+                file_key="probe_cache_seconds",
+                parse=lambda raw, src: parse_seconds(raw, name=src),
+                default=DEFAULT_BREAKER_COOLDOWN,
+            ),
+            request_timeout=layers.pick(
+                argument="request_timeout",
+                env=("HOKUSAI_REQUEST_TIMEOUT",),
+                file_key="request_timeout",
+                parse=lambda raw, src: parse_seconds(raw, name=src),
+                default=DEFAULT_REQUEST_TIMEOUT,
+            ),
+            allow_insecure_http=layers.pick(
+                argument="allow_insecure_http",
+                env=("HOKUSAI_ALLOW_INSECURE_HTTP",),
+                file_key="allow_insecure_http",
+                parse=lambda raw, src: parse_bool(raw, name=src),
+                default=False,
+            ),
+            experiment=layers.pick(
+                argument="experiment",
+                env=("HOKUSAI_EXPERIMENT",),
+                file_key="experiment",
+                parse=lambda raw, _src: raw.strip(),
+                default=DEFAULT_EXPERIMENT,
+            ),
+            home=home,
+            credentials=resolve_credentials(args, env, stored_key),
+        )
+        config.check_transport()
+        return config
+
+    def check_transport(self) -> None:
+        """Refuse to send the key anywhere but https, or plain http to this machine."""
+        if not self.mode.value.uses_remote:
+            return
+        uri = self.remote_uri.value
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"The remote tracking URI {uri!r} (from {self.remote_uri.source}) is not an "
+                "http(s) URL.",
+                hint="Set HOKUSAI_TRACKING_URI to https://registry.hokus.ai/api/mlflow or unset it.",
+            )
+        if parts.username or parts.password:
+            raise ConfigurationError(
+                f"The remote tracking URI (from {self.remote_uri.source}) embeds credentials; "
+                "they would show up in logs and error messages.",
+                hint="Remove user:password@ from the URI and set HOKUSAI_API_KEY instead.",
+            )
+        if (
+            parts.scheme == "http"
+            and self.api_key is not None
+            and not is_loopback(parts.hostname)
+            and not self.allow_insecure_http.value
+        ):
+            raise InsecureTransportError(
+                f"Refusing to send the API key over plain http to {parts.hostname}.",
+                uri=uri,
+            )
+
+    def settings(self) -> list[tuple[str, str, str]]:
+        """(name, displayed value, source) of every setting, the key masked, for ``doctor``."""
+        rows: list[tuple[str, str, str]] = [
+            ("mode", self.mode.value.value, self.mode.source),
+            ("remote tracking URI", self.remote_uri.value, self.remote_uri.source),
+            ("local tracking URI", self.local_uri.value, self.local_uri.source),
+            ("local artifacts", self.local_artifact_root.value, self.local_artifact_root.source),
+            ("probe timeout (s)", f"{self.probe_timeout.value:g}", self.probe_timeout.source),
+            ("request timeout (s)", f"{self.request_timeout.value:g}", self.request_timeout.source),
+            ("probe cache (s)", f"{self.breaker_cooldown.value:g}", self.breaker_cooldown.source),
+            (
+                "allow insecure http",
+                str(self.allow_insecure_http.value).lower(),
+                self.allow_insecure_http.source,
+            ),
+            ("experiment", self.experiment.value, self.experiment.source),
+            ("HOKUSAI_HOME", str(self.home.value), self.home.source),
+            ("API key", self.credentials.masked or "(none)", self.credentials.source or "-"),
+        ]
+        return rows
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_home(args: Mapping[str, object], env: Mapping[str, str]) -> Setting[Path]:
+    if args.get("home") is not None:
+        return Setting(Path(str(args["home"])).expanduser(), ARGUMENT)
+    if env.get("HOKUSAI_HOME", "").strip():
+        return Setting(Path(env["HOKUSAI_HOME"]).expanduser(), env_source("HOKUSAI_HOME"))
+    return Setting(Path("~/.hokusai").expanduser(), DEFAULT)
+
+
+_LEGACY_MODE_SWITCHES = (("HOKUSAI_MOCK_MODE", Mode.MOCK), ("HOKUSAI_OPTIONAL_MLFLOW", Mode.OPTIONAL))
+
+
+def _mode(layers: Layers) -> Setting[Mode]:
+    # Legacy switches are parsed even when overridden, so a typo in them still surfaces.
+    legacy = [
+        Setting(mode, env_source(name))
+        for name, mode in _LEGACY_MODE_SWITCHES
+        if parse_bool(layers.environ.get(name, ""), name=name)
+    ]
+    chosen = layers.pick(
+        argument="mode",
+        env=("HOKUSAI_MLFLOW_MODE",),
+        file_key=None,
+        parse=Mode.parse,
+        default=Mode.AUTO,
+    )
+    if chosen.source != DEFAULT:
+        for switch in legacy:
+            if switch.value != chosen.value:
+                warn_once(
+                    logger,
+                    f"mode-conflict:{switch.source}:{chosen.source}",
+                    "%s asks for mode %r but %s sets %r; using %r.",
+                    switch.source,
+                    switch.value.value,
+                    chosen.source,
+                    chosen.value.value,
+                    chosen.value.value,
+                )
+        return chosen
+    if legacy:
+        if len(legacy) > 1:
+            warn_once(
+                logger,
+                "mode-conflict:legacy",
+                "Both HOKUSAI_MOCK_MODE and HOKUSAI_OPTIONAL_MLFLOW are on; using mock. "
+                "Set HOKUSAI_MLFLOW_MODE instead.",
+            )
+        return legacy[0]
+    return layers.pick(
+        argument="mode",
+        env=(),
+        file_key="mode",
+        parse=Mode.parse,
+        default=Mode.AUTO,
+    )
+
+
+def _remote_uri(layers: Layers) -> Setting[str]:
+    legacy = layers.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    env: tuple[str, ...] = ("HOKUSAI_TRACKING_URI",)
+    # MLflow's own variable often points at a local sqlite file for other tools in the same
+    # shell; only an http(s) value can mean the hosted registry.
+    if legacy.startswith(("http://", "https://")):
+        env += ("MLFLOW_TRACKING_URI",)
+    elif legacy:
+        logger.debug("Ignoring MLFLOW_TRACKING_URI=%r: not an http(s) registry URL.", legacy)
+    setting = layers.pick(
+        argument="tracking_uri",
+        env=env,
+        file_key="tracking_uri",
+        parse=lambda raw, _src: raw.strip().rstrip("/"),
+        default=DEFAULT_TRACKING_URI,
+    )
+    return setting
+
+
+def resolve_credentials(
+    args: Mapping[str, object], env: Mapping[str, str], stored_key: tuple[ApiKey, str] | None
+) -> Credentials:
+    """argument > HOKUSAI_API_KEY > legacy MLFLOW_TRACKING_TOKEN > ``hokusai login``'s store."""
+    given = args.get("api_key")
+    if isinstance(given, ApiKey):
+        return Credentials(given, ARGUMENT)
+    if given is not None:
+        return Credentials(ApiKey(str(given), source="the api_key argument"), ARGUMENT)
+    for name in ("HOKUSAI_API_KEY", "MLFLOW_TRACKING_TOKEN"):
+        raw = env.get(name, "")
+        if raw.strip():
+            return Credentials(ApiKey(raw, source=name), env_source(name))
+    if stored_key is not None:
+        key, where = stored_key
+        return Credentials(key, f"credential store ({where})")
+    return Credentials.none()

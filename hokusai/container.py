@@ -1,0 +1,135 @@
+"""Every part of a ModelRegistry, declared in one place.
+
+``ModelRegistry()`` builds one ``Container`` per registry, so two registries never share state
+(keys, circuit breakers, clients). Tests replace parts with ``container.override_providers``::
+
+    container = Container()
+    container.arguments.override({"mode": "remote", "api_key": key})
+    container.mlflow_client_factory.override(providers.Object(my_factory))
+    registry = ModelRegistry(container=container)
+"""
+
+from __future__ import annotations
+
+import os
+
+import requests
+from dependency_injector import containers, providers
+
+from hokusai import auth, credential_store
+from hokusai.backends.mlflow_store import MlflowStoreBackend, make_mlflow_client
+from hokusai.backends.routing import OptionalBackend, RoutedBackend
+from hokusai.classify import ErrorContext
+from hokusai.config.tracking import TrackingConfig, resolve_home
+from hokusai.credentials import ApiKey
+from hokusai.pending import PendingStore
+from hokusai.probe import CircuitBreaker, ConnectivityProbe
+from hokusai.testing.mock_registry import MockRegistryBackend
+
+
+def _stored_key(arguments: dict[str, object], environ: dict[str, str]) -> tuple[ApiKey, str] | None:
+    # An explicit or environment key wins anyway: do not touch the keyring for nothing.
+    if arguments.get("api_key") is not None or any(
+        environ.get(n, "").strip() for n in ("HOKUSAI_API_KEY", "MLFLOW_TRACKING_TOKEN")
+    ):
+        return None
+    return credential_store.load_key(resolve_home(arguments, environ).value)
+
+
+def _error_context(config: TrackingConfig) -> ErrorContext:
+    return ErrorContext(
+        uri=config.remote_uri.value,
+        key_source=config.credentials.source,
+        masked_key=config.credentials.masked,
+    )
+
+
+def _local_context(config: TrackingConfig) -> ErrorContext:
+    return ErrorContext(uri=config.local_uri.value)
+
+
+def _binding(config: TrackingConfig) -> auth.Binding | None:
+    if config.api_key is None or not config.mode.value.uses_remote:
+        return None
+    return auth.bind(
+        config.remote_uri.value,
+        config.api_key,
+        allow_insecure_http=config.allow_insecure_http.value,
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    # What the user passed to ModelRegistry(...): tracking_uri, api_key, mode, home, ...
+    arguments = providers.Object({})
+    environ = providers.Object(os.environ)
+    stored_key = providers.Callable(_stored_key, arguments, environ)
+
+    tracking_config = providers.Singleton(
+        TrackingConfig.resolve, arguments=arguments, environ=environ, stored_key=stored_key
+    )
+    mode = providers.Callable(lambda config: config.mode.value.value, tracking_config)
+
+    # Swappable transports: how MLflow clients and the probe's HTTP sessions are made.
+    mlflow_client_factory = providers.Object(make_mlflow_client)
+    http_session_factory = providers.Object(requests.Session)
+
+    binding = providers.Singleton(_binding, tracking_config)
+    probe = providers.Singleton(
+        ConnectivityProbe, config=tracking_config, session_factory=http_session_factory
+    )
+    breaker = providers.Singleton(
+        CircuitBreaker, probe=probe, cooldown=tracking_config.provided.breaker_cooldown.value
+    )
+    pending_store = providers.Singleton(PendingStore, tracking_config.provided.pending_dir)
+
+    remote_store = providers.Singleton(
+        MlflowStoreBackend,
+        target="remote",
+        tracking_uri=tracking_config.provided.remote_uri.value,
+        client_factory=mlflow_client_factory,
+        experiment=tracking_config.provided.experiment.value,
+        error_context=providers.Callable(_error_context, tracking_config),
+        request_timeout=tracking_config.provided.request_timeout.value,
+        binding=binding,
+    )
+    local_store = providers.Singleton(
+        MlflowStoreBackend,
+        target="local",
+        tracking_uri=tracking_config.provided.local_uri.value,
+        client_factory=mlflow_client_factory,
+        experiment=tracking_config.provided.experiment.value,
+        error_context=providers.Callable(_local_context, tracking_config),
+        request_timeout=tracking_config.provided.request_timeout.value,
+        artifact_root=tracking_config.provided.local_artifact_root.value,
+    )
+    mock_backend = providers.Singleton(MockRegistryBackend)
+
+    _has_key = providers.Callable(lambda config: config.api_key is not None, tracking_config)
+    auto_backend = providers.Singleton(
+        RoutedBackend,
+        policy="auto",
+        remote=remote_store,
+        local=local_store,
+        breaker=breaker,
+        pending=pending_store,
+        has_key=_has_key,
+    )
+    remote_backend = providers.Singleton(
+        RoutedBackend,
+        policy="remote",
+        remote=remote_store,
+        local=local_store,
+        breaker=breaker,
+        pending=pending_store,
+        has_key=_has_key,
+    )
+    optional_backend = providers.Singleton(OptionalBackend, inner=auto_backend)
+
+    backend = providers.Selector(
+        mode,
+        auto=auto_backend,
+        remote=remote_backend,
+        local=local_store,
+        mock=mock_backend,
+        optional=optional_backend,
+    )

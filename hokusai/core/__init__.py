@@ -1,0 +1,1 @@
+"""Compatibility package: the platform's code imported ``hokusai.core.registry``."""

@@ -1,0 +1,222 @@
+"""Every failure the SDK raises, typed, with what happened and what to do next.
+
+Each class also subclasses the builtin a plain ``except`` would reach for, so that
+``except PermissionError`` or ``except ConnectionError`` keeps working around SDK calls.
+Messages name the URI and the key's *source* and masked form; they never hold the key.
+"""
+
+from __future__ import annotations
+
+
+class HokusaiError(Exception):
+    """Base class of every error the SDK raises on purpose.
+
+    Attributes:
+        uri: the tracking URI involved (never with credentials), when there is one.
+        key_source: where the API key came from (``"HOKUSAI_API_KEY"``, ``"argument"``, ...).
+        masked_key: the key as ``hk_live_…abcd``.
+        hint: the next step for the user.
+        status: the HTTP status, when one was received.
+    """
+
+    default_hint = "Run `hokusai doctor` to check your configuration and connection."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        uri: str | None = None,
+        key_source: str | None = None,
+        masked_key: str | None = None,
+        hint: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        self.message = message
+        self.uri = uri
+        self.key_source = key_source
+        self.masked_key = masked_key
+        self.hint = hint if hint is not None else self.default_hint
+        self.status = status
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [self.message]
+        if self.uri:
+            parts.append(f"Registry: {self.uri}.")
+        if self.key_source:
+            key = f" ({self.masked_key})" if self.masked_key else ""
+            parts.append(f"API key from {self.key_source}{key}.")
+        if self.hint:
+            parts.append(self.hint)
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        return self._render()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exceptions pickle through their args; keep the structured fields across processes.
+        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[HokusaiError], message: str, state: dict[str, object]) -> HokusaiError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class ConfigurationError(HokusaiError, ValueError):
+    """The settings cannot work together, or one of them is malformed.
+
+    Example::
+
+        ConfigurationError: HOKUSAI_MLFLOW_MODE='remot' is not a mode. Valid modes: auto, remote,
+        local, mock, optional.
+    """
+
+    default_hint = "Fix the setting named above; `hokusai doctor` shows every value and its source."
+
+
+class InsecureTransportError(ConfigurationError):
+    """The API key would travel over plain http to a host that is not this machine.
+
+    Example::
+
+        InsecureTransportError: Refusing to send the API key over plain http to registry.example.com.
+        Registry: http://registry.example.com/mlflow. Use an https:// tracking URI, or set
+        HOKUSAI_ALLOW_INSECURE_HTTP=true if this network is trusted.
+    """
+
+    default_hint = (
+        "Use an https:// tracking URI, or set HOKUSAI_ALLOW_INSECURE_HTTP=true if this network "
+        "is trusted."
+    )
+
+
+class InvalidInputError(HokusaiError, ValueError):
+    """An argument is malformed; nothing was sent anywhere.
+
+    Example::
+
+        InvalidInputError: contributor_address must be 0x followed by 40 hex digits, got '0x12'.
+    """
+
+    default_hint = ""
+
+
+class AuthenticationError(HokusaiError, PermissionError):
+    """The registry did not accept the key (HTTP 401).
+
+    Example::
+
+        AuthenticationError: The registry rejected the API key: Invalid or expired API key
+        (HTTP 401). Registry: https://registry.hokus.ai/api/mlflow. API key from HOKUSAI_API_KEY
+        (hk_live_…abcd). Check the key on your Hokusai dashboard, then `hokusai login`.
+    """
+
+    default_hint = (
+        "Check the key on your Hokusai dashboard, then set HOKUSAI_API_KEY or run `hokusai login`."
+    )
+
+
+class PermissionDeniedError(HokusaiError, PermissionError):
+    """The key is valid but may not do this (HTTP 403).
+
+    ``code`` holds the proxy's ``error`` field, e.g. ``REGISTRY_ADMIN_REQUIRED`` (the key may not
+    use the registry) or ``FORBIDDEN`` (the key lacks the ``model:write`` scope).
+
+    Example::
+
+        PermissionDeniedError: The key may not use the model registry (REGISTRY_ADMIN_REQUIRED,
+        HTTP 403). ... Ask your Hokusai organisation admin to grant registry access to this key.
+    """
+
+    default_hint = "Ask your Hokusai organisation admin for a key with registry write access."
+
+    def __init__(self, message: str, *, code: str | None = None, **kwargs: object) -> None:
+        self.code = code
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class RateLimitedError(HokusaiError, ConnectionError):
+    """The registry is rate limiting this key (HTTP 429).
+
+    ``retry_after`` is the server's Retry-After in seconds, when it sent one.
+    """
+
+    default_hint = "Wait and try again."
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class RegistryUnavailableError(HokusaiError, ConnectionError):
+    """The registry could not be reached or failed (refused, DNS, timeout, 5xx).
+
+    Example::
+
+        RegistryUnavailableError: The registry did not answer within 3.0 s (timeout).
+        Registry: https://registry.hokus.ai/api/mlflow. Check your network or
+        https://status.hokus.ai; HOKUSAI_MLFLOW_MODE=auto falls back to a local store.
+    """
+
+    default_hint = (
+        "Check your network, or use HOKUSAI_MLFLOW_MODE=auto to fall back to a local store and "
+        "`hokusai sync` later."
+    )
+
+    def __init__(self, message: str, *, reason: str = "unavailable", **kwargs: object) -> None:
+        self.reason = reason
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class TLSError(HokusaiError, ConnectionError):
+    """The TLS handshake with the registry failed (certificate, hostname, protocol).
+
+    Not a reason to fall back: a failed certificate check may be an attack.
+    """
+
+    default_hint = (
+        "Check the system clock and any proxy that intercepts TLS; point REQUESTS_CA_BUNDLE at "
+        "your organisation's CA bundle if it has one."
+    )
+
+
+class RegistryError(HokusaiError, RuntimeError):
+    """The registry answered with an error that is none of the above (e.g. 400, 404).
+
+    ``error_code`` holds MLflow's ``error_code`` (``RESOURCE_DOES_NOT_EXIST``, ...) when present.
+    """
+
+    default_hint = ""
+
+    def __init__(self, message: str, *, error_code: str | None = None, **kwargs: object) -> None:
+        self.error_code = error_code
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class ModelNotFoundError(RegistryError, LookupError):
+    """The model, version or alias does not exist in the registry."""
+
+
+class LocalStoreError(HokusaiError, OSError):
+    """The local MLflow store could not be opened or written."""
+
+    default_hint = "Check that HOKUSAI_HOME (default ~/.hokusai) is writable and has free space."
+
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "HokusaiError",
+    "InsecureTransportError",
+    "InvalidInputError",
+    "LocalStoreError",
+    "ModelNotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "RegistryError",
+    "RegistryUnavailableError",
+    "TLSError",
+]

@@ -1,0 +1,76 @@
+"""Remember the last HTTP answer the registry gave inside an operation.
+
+MLflow turns a proxy's ``{"error": ...}`` body into ``INTERNAL_ERROR`` and drops the status
+code, so errors cannot be classified from MLflow's exceptions. ``BearerAuth`` attaches a
+response hook while an operation is traced, and the classifier reads the real status and body.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+
+@dataclass(frozen=True)
+class SeenResponse:
+    method: str
+    url: str
+    status: int
+    body: Mapping[str, Any] | None
+    headers: Mapping[str, str]
+
+
+@dataclass
+class ResponseLog:
+    last_error: SeenResponse | None = None
+    count: int = 0
+    errors: list[SeenResponse] = field(default_factory=list)
+
+    def record(self, response: requests.Response, *_args: object, **_kwargs: object) -> None:
+        self.count += 1
+        if response.status_code < 400:
+            return
+        seen = SeenResponse(
+            method=response.request.method or "",
+            url=response.url,
+            status=response.status_code,
+            body=json_body(response),
+            headers=dict(response.headers),
+        )
+        self.last_error = seen
+        self.errors.append(seen)
+
+
+def json_body(response: requests.Response) -> Mapping[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+_current: contextvars.ContextVar[ResponseLog | None] = contextvars.ContextVar(
+    "hokusai_response_log", default=None
+)
+
+
+@contextmanager
+def traced() -> Iterator[ResponseLog]:
+    log = ResponseLog()
+    token = _current.set(log)
+    try:
+        yield log
+    finally:
+        _current.reset(token)
+
+
+def attach(request: requests.PreparedRequest) -> None:
+    """Called by the auth hook for requests to our registry: log their answers if traced."""
+    log = _current.get()
+    if log is not None:
+        request.register_hook("response", log.record)

@@ -1,0 +1,100 @@
+"""The durable list of registrations made locally during a fallback, waiting to be pushed.
+
+One JSON file per registration under ``$HOKUSAI_HOME/pending/``, named by its idempotency key
+and written atomically (temporary file, fsync, rename), so a crash never leaves half a record
+and two processes never write the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from hokusai.errors import LocalStoreError
+
+Status = Literal["pending", "pushed"]
+
+
+@dataclass(frozen=True)
+class PendingRegistration:
+    idempotency_key: str
+    name: str
+    local_version: str
+    local_tracking_uri: str
+    remote_tracking_uri: str
+    reason: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    alias: str | None = None
+    description: str | None = None
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    status: Status = "pending"
+    remote_version: str | None = None
+    pushed_at: str | None = None
+
+
+class PendingStore:
+    def __init__(self, directory: Path) -> None:
+        self._dir = directory
+
+    @property
+    def directory(self) -> Path:
+        return self._dir
+
+    def _path(self, key: str) -> Path:
+        return self._dir / f"{key}.json"
+
+    def add(self, record: PendingRegistration) -> None:
+        self._write(record)
+
+    def get(self, key: str) -> PendingRegistration | None:
+        path = self._path(key)
+        return self._read(path) if path.is_file() else None
+
+    def all(self) -> list[PendingRegistration]:
+        if not self._dir.is_dir():
+            return []
+        records = [self._read(p) for p in self._dir.glob("*.json")]
+        return sorted(records, key=lambda r: r.created_at)
+
+    def pending(self) -> list[PendingRegistration]:
+        return [r for r in self.all() if r.status == "pending"]
+
+    def mark_pushed(self, key: str, remote_version: str) -> PendingRegistration:
+        record = self.get(key)
+        if record is None:
+            raise LocalStoreError(f"No pending registration {key} in {self._dir}.")
+        done = replace(
+            record,
+            status="pushed",
+            remote_version=remote_version,
+            pushed_at=datetime.now(UTC).isoformat(),
+        )
+        self._write(done)
+        return done
+
+    def _read(self, path: Path) -> PendingRegistration:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return PendingRegistration(**data)
+        except (OSError, ValueError, TypeError) as exc:
+            raise LocalStoreError(f"Cannot read the pending registration {path}: {exc}") from exc
+
+    def _write(self, record: PendingRegistration) -> None:
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._dir, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(asdict(record), handle, indent=2, default=dict)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self._path(record.idempotency_key))
+        except OSError as exc:
+            raise LocalStoreError(
+                f"Cannot record the pending registration in {self._dir}: {exc}"
+            ) from exc

@@ -1,0 +1,150 @@
+"""Is the hosted registry there, and does it take this key? Decided fast, then remembered.
+
+The probe is one authenticated, cheap request (search one registered model) with the probe
+budget as its timeout and no retries: MLflow's defaults would retry for minutes. The breaker
+keeps the verdict for a cooldown so that a laptop offline does not pay the timeout on every call.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+from hokusai.auth import auth_for
+from hokusai.classify import ErrorContext, from_response, from_transport
+from hokusai.config.tracking import TrackingConfig
+from hokusai.errors import HokusaiError, RegistryUnavailableError
+from hokusai.http_trace import json_body
+from hokusai.models import ProbeResult
+
+PROBE_PATH = "/api/2.0/mlflow/registered-models/search"
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    result: ProbeResult
+    error: HokusaiError | None
+
+    @property
+    def reachable(self) -> bool:
+        return self.result.verdict == "ok"
+
+
+SessionFactory = Callable[[], requests.Session]
+
+
+class ConnectivityProbe:
+    """Checks the remote registry once, within ``config.probe_timeout``."""
+
+    def __init__(self, config: TrackingConfig, session_factory: SessionFactory = requests.Session):
+        self._config = config
+        self._session_factory = session_factory
+
+    def error_context(self, action: str = "checking the registry") -> ErrorContext:
+        creds = self._config.credentials
+        return ErrorContext(
+            uri=self._config.remote_uri.value,
+            key_source=creds.source,
+            masked_key=creds.masked,
+            action=action,
+        )
+
+    def check(self) -> ProbeOutcome:
+        config = self._config
+        uri = config.remote_uri.value
+        ctx = self.error_context()
+        started = time.perf_counter()
+        auth = (
+            auth_for(uri, config.api_key, allow_insecure_http=config.allow_insecure_http.value)
+            if config.api_key
+            else None
+        )
+        try:
+            with self._session_factory() as session:
+                response = session.get(
+                    uri + PROBE_PATH,
+                    params={"max_results": 1},
+                    auth=auth,
+                    timeout=config.probe_timeout.value,
+                    # A redirect could lead the key elsewhere; the registry never redirects.
+                    allow_redirects=False,
+                )
+        except requests.RequestException as exc:
+            error = from_transport(exc, ctx) or RegistryUnavailableError(
+                f"The registry could not be reached ({type(exc).__name__}).", **ctx.kwargs()
+            )
+            return self._outcome(started, error, status=None)
+        if response.status_code == 200:
+            return ProbeOutcome(ProbeResult("ok", _ms(started), 200), None)
+        if 300 <= response.status_code < 400:
+            error = RegistryUnavailableError(
+                f"The registry redirected the check (HTTP {response.status_code}); the tracking "
+                "URI is probably wrong.",
+                reason="redirect",
+                status=response.status_code,
+                hint="Set HOKUSAI_TRACKING_URI to https://registry.hokus.ai/api/mlflow.",
+                **ctx.kwargs(),
+            )
+        else:
+            error = from_response(
+                response.status_code, json_body(response), dict(response.headers), ctx
+            )
+        return self._outcome(started, error, status=response.status_code)
+
+    @staticmethod
+    def _outcome(started: float, error: HokusaiError, status: int | None) -> ProbeOutcome:
+        verdict = "unreachable" if isinstance(error, RegistryUnavailableError) else "rejected"
+        reason = getattr(error, "reason", None) or type(error).__name__
+        return ProbeOutcome(ProbeResult(verdict, _ms(started), status, str(reason)), error)
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+class CircuitBreaker:
+    """Remembers the probe's verdict for ``cooldown`` seconds; probes again after that.
+
+    An operation that finds the registry gone mid-way trips it, so the next call goes straight
+    to the fallback instead of waiting on a dead server again.
+    """
+
+    def __init__(
+        self,
+        probe: ConnectivityProbe,
+        cooldown: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._probe = probe
+        self._cooldown = cooldown
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: ProbeOutcome | None = None
+        self._at = 0.0
+
+    @property
+    def last(self) -> ProbeResult | None:
+        return self._last.result if self._last else None
+
+    def outcome(self) -> ProbeOutcome:
+        with self._lock:
+            fresh = self._last is not None and self._clock() - self._at < self._cooldown
+            # A rejection (bad key) is not cached: the user may fix the key and call again.
+            if fresh and self._last is not None and self._last.result.verdict != "rejected":
+                return self._last
+            self._last = self._probe.check()
+            self._at = self._clock()
+            return self._last
+
+    def trip(self, error: RegistryUnavailableError) -> None:
+        with self._lock:
+            self._last = ProbeOutcome(ProbeResult("unreachable", None, error.status, error.reason), error)
+            self._at = self._clock()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._last = None

@@ -1,0 +1,138 @@
+"""An in-memory registry with the same behaviour as the real ones: no MLflow, no network, no files.
+
+``HOKUSAI_MLFLOW_MODE=mock`` selects it; tests can also pass one to ``ModelRegistry``::
+
+    from hokusai import ModelRegistry
+    from hokusai.testing import MockRegistryBackend
+
+    registry = ModelRegistry(mode="mock")
+    entry = registry.register_model(my_model, "churn")
+    assert entry.target == "mock" and entry.version == "1"
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from hokusai.errors import ModelNotFoundError
+from hokusai.models import (
+    TAG_IDEMPOTENCY_KEY,
+    TAG_MODEL_ID,
+    ModelRegistryEntry,
+    ProbeResult,
+    RegistrationRequest,
+)
+
+MOCK_URI = "mock://hokusai"
+
+
+class MockRegistryBackend:
+    """Keeps registered versions, aliases and model files in memory, per instance."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._versions: dict[str, list[ModelRegistryEntry]] = {}
+        self._aliases: dict[str, dict[str, str]] = {}
+        self._files: dict[tuple[str, str], dict[str, bytes]] = {}
+
+    @property
+    def target(self) -> str:
+        return "mock"
+
+    @property
+    def tracking_uri(self) -> str:
+        return MOCK_URI
+
+    def last_probe(self) -> ProbeResult | None:
+        return None
+
+    def register(self, request: RegistrationRequest) -> ModelRegistryEntry:
+        files = _read_tree(request.source.local_dir) if request.source.local_dir else {}
+        with self._lock:
+            versions = self._versions.setdefault(request.name, [])
+            for existing in versions:
+                if existing.idempotency_key == request.idempotency_key:
+                    return self._with_aliases(existing)
+            version = str(len(versions) + 1)
+            run_id = uuid.uuid4().hex
+            tags = {**request.tags, TAG_IDEMPOTENCY_KEY: request.idempotency_key}
+            entry = ModelRegistryEntry(
+                name=request.name,
+                version=version,
+                target="mock",
+                tracking_uri=MOCK_URI,
+                model_id=tags.get(TAG_MODEL_ID),
+                run_id=run_id,
+                source=request.source.uri or f"{MOCK_URI}/models/{request.name}/{version}",
+                logged_model_id=f"m-{uuid.uuid4().hex}",
+                tags=tags,
+                idempotency_key=request.idempotency_key,
+            )
+            versions.append(entry)
+            self._files[(request.name, version)] = files
+            if request.alias:
+                self._aliases.setdefault(request.name, {})[request.alias] = version
+            return self._with_aliases(entry)
+
+    def _with_aliases(self, entry: ModelRegistryEntry) -> ModelRegistryEntry:
+        aliases = self._aliases.get(entry.name, {})
+        names = tuple(sorted(a for a, v in aliases.items() if v == entry.version))
+        return replace(entry, aliases=names)
+
+    def _find(self, name: str, version: str) -> ModelRegistryEntry:
+        for entry in self._versions.get(name, []):
+            if entry.version == str(version):
+                return entry
+        raise ModelNotFoundError(
+            f"Model {name!r} version {version} does not exist.",
+            error_code="RESOURCE_DOES_NOT_EXIST",
+            uri=MOCK_URI,
+        )
+
+    def get_version(self, name: str, version: str) -> ModelRegistryEntry:
+        with self._lock:
+            return self._with_aliases(self._find(name, version))
+
+    def search_versions(
+        self, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> list[ModelRegistryEntry]:
+        wanted = dict(tags or {})
+        with self._lock:
+            entries = [
+                self._with_aliases(e)
+                for n, versions in self._versions.items()
+                if name is None or n == name
+                for e in versions
+                if all(e.tags.get(k) == v for k, v in wanted.items())
+            ]
+        return sorted(entries, key=lambda e: (e.name, int(e.version or 0)))
+
+    def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
+        with self._lock:
+            version = self._aliases.get(name, {}).get(alias)
+            return self._with_aliases(self._find(name, version)) if version else None
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        with self._lock:
+            self._find(name, version)
+            self._aliases.setdefault(name, {})[alias] = str(version)
+
+    def download(self, name: str, version: str, dst: Path) -> Path:
+        with self._lock:
+            self._find(name, version)
+            files = dict(self._files.get((name, str(version)), {}))
+        target = dst / "model"
+        for relative, data in files.items():
+            path = target / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        target.mkdir(parents=True, exist_ok=True)
+        return target
+
+
+def _read_tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}

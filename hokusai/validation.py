@@ -1,0 +1,100 @@
+"""Checks on user input, run before anything is sent anywhere."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+from hokusai.errors import InvalidInputError
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_TOKEN_ID = re.compile(r"[A-Z0-9-]{1,64}")
+# MLflow accepts more, but '/' and ':' break models:/ URIs and some characters break search filters.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]{0,254}")
+_ALIAS = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,254}")
+MAX_TAG_VALUE = 5000
+
+
+def model_name(value: object, *, field: str = "name") -> str:
+    if not isinstance(value, str) or not _NAME.fullmatch(value.strip()):
+        raise InvalidInputError(
+            f"{field} must be 1-255 letters, digits, spaces, '_', '-' or '.', starting with a "
+            f"letter or digit; got {value!r}."
+        )
+    return value.strip()
+
+
+def alias(value: object) -> str:
+    if not isinstance(value, str) or not _ALIAS.fullmatch(value):
+        raise InvalidInputError(
+            f"alias must start with a letter or '_' and hold only letters, digits, '_' or '-'; "
+            f"got {value!r}."
+        )
+    # MLflow reserves version-like aliases ("v1", "latest") for its own resolution.
+    if re.fullmatch(r"[vV]\d+", value) or value.lower() == "latest":
+        raise InvalidInputError(f"alias {value!r} is reserved by MLflow; choose another name.")
+    return value
+
+
+def contributor_address(value: object) -> str:
+    if not isinstance(value, str) or not _ADDRESS.fullmatch(value):
+        raise InvalidInputError(
+            f"contributor_address must be 0x followed by 40 hex digits, got {value!r}."
+        )
+    return value
+
+
+def token_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"token_id must be a string, got {type(value).__name__}.")
+    upper = value.strip().upper()
+    if not _TOKEN_ID.fullmatch(upper):
+        raise InvalidInputError(
+            f"token_id must be 1-64 characters of A-Z, 0-9 and '-', got {value!r}."
+        )
+    return upper
+
+
+def number(value: object, *, field: str) -> float:
+    # bool is an int subclass, and True as a metric is a bug, not 1.0.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInputError(f"{field} must be a finite number, got {value!r}.")
+    return float(value)
+
+
+def metrics(values: object, *, field: str) -> dict[str, float]:
+    if not isinstance(values, Mapping) or not values:
+        raise InvalidInputError(f"{field} must be a non-empty mapping of metric name to number.")
+    return {
+        _key(name, field=field): number(v, field=f"{field}[{name!r}]") for name, v in values.items()
+    }
+
+
+def tags(values: object, *, field: str = "tags") -> dict[str, str]:
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise InvalidInputError(f"{field} must be a mapping of string to string.")
+    out: dict[str, str] = {}
+    for key, value in values.items():
+        text = value if isinstance(value, str) else str(value)
+        if len(text) > MAX_TAG_VALUE:
+            raise InvalidInputError(
+                f"{field}[{key!r}] is {len(text)} characters; the registry keeps at most "
+                f"{MAX_TAG_VALUE}."
+            )
+        out[_key(key, field=field)] = text
+    return out
+
+
+def text(value: object, *, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{field} must be a non-empty string, got {value!r}.")
+    return value.strip()
+
+
+def _key(value: object, *, field: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 250:
+        raise InvalidInputError(f"{field} keys must be non-empty strings of at most 250 characters.")
+    return value
