@@ -179,7 +179,7 @@ def install_provider() -> None:
 
         providers = registry._request_auth_provider_registry
         if not any(p.get_name() == PROVIDER_NAME for p in providers):
-            providers.register(HokusaiRequestAuthProvider)
+            providers.register(HokusaiRequestAuthProvider)  # type: ignore[no-untyped-call]
 
 
 def auth_for(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> BearerAuth:

@@ -139,7 +139,9 @@ def from_transport(exc: BaseException, ctx: ErrorContext) -> HokusaiError | None
     """The typed error for a failure below HTTP, or None when there was none."""
     chain = list(causes(exc))
     where = f"while {ctx.action}"
-    if any(isinstance(c, requests.exceptions.SSLError | urllib3.exceptions.SSLError) for c in chain):
+    if any(
+        isinstance(c, requests.exceptions.SSLError | urllib3.exceptions.SSLError) for c in chain
+    ):
         return TLSError(f"The TLS handshake with the registry failed {where}.", **ctx.kwargs())
     if any(isinstance(c, urllib3.exceptions.NameResolutionError) for c in chain):
         return _unavailable("The registry's host name could not be resolved", "dns", where, ctx)

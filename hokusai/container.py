@@ -60,7 +60,7 @@ def _binding(config: TrackingConfig) -> auth.Binding | None:
 
 class Container(containers.DeclarativeContainer):
     # What the user passed to ModelRegistry(...): tracking_uri, api_key, mode, home, ...
-    arguments = providers.Object({})
+    arguments: providers.Object[dict[str, object]] = providers.Object({})
     environ = providers.Object(os.environ)
     stored_key = providers.Callable(_stored_key, arguments, environ)
 

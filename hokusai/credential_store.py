@@ -68,7 +68,10 @@ def save_key(home: Path, key: ApiKey, *, use_keyring: bool = True) -> str:
             ring.set_password(KEYRING_SERVICE, KEYRING_USER, key.reveal())  # type: ignore[attr-defined]
             return "OS keyring"
         except Exception as exc:
-            logger.info("The OS keyring refused the key (%s); using the credentials file.", type(exc).__name__)
+            logger.info(
+                "The OS keyring refused the key (%s); using the credentials file.",
+                type(exc).__name__,
+            )
     path = credentials_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Created 0600 from the start: a chmod after writing would leave a window where it is readable.

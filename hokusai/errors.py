@@ -82,9 +82,9 @@ class InsecureTransportError(ConfigurationError):
 
     Example::
 
-        InsecureTransportError: Refusing to send the API key over plain http to registry.example.com.
-        Registry: http://registry.example.com/mlflow. Use an https:// tracking URI, or set
-        HOKUSAI_ALLOW_INSECURE_HTTP=true if this network is trusted.
+        InsecureTransportError: Refusing to send the API key over plain http to
+        registry.example.com. Registry: http://registry.example.com/mlflow. Use an https://
+        tracking URI, or set HOKUSAI_ALLOW_INSECURE_HTTP=true if this network is trusted.
     """
 
     default_hint = (

@@ -18,7 +18,7 @@ def _is_sklearn(model: object) -> bool:
 
 
 def _is_python_model(model: object) -> bool:
-    from mlflow.pyfunc import PythonModel
+    from mlflow.pyfunc.model import PythonModel
 
     return isinstance(model, PythonModel)
 

@@ -21,7 +21,7 @@ TAG_DELTA_METRICS = "delta_metrics"
 TAG_CONTRIBUTOR = "contributor_address"
 TAG_TIMESTAMP = "timestamp"
 TAG_METADATA = "metadata"
-TAG_TOKEN_ID = "hokusai_token_id"
+TAG_TOKEN_ID = "hokusai_token_id"  # noqa: S105 (a tag name, not a secret)
 TAG_BENCHMARK_METRIC = "benchmark_metric"
 TAG_BENCHMARK_VALUE = "benchmark_value"
 # Written at creation, inside the same request, so a retried or re-synced registration can be
@@ -160,11 +160,14 @@ class ModelLineage:
     total_improvement: float = 0.0
 
 
+Verdict = Literal["ok", "unreachable", "rejected"]
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """What the last connectivity check of the remote registry found."""
 
-    verdict: Literal["ok", "unreachable", "rejected", "not-run"]
+    verdict: Verdict
     latency_ms: float | None = None
     status: int | None = None
     reason: str | None = None

@@ -19,7 +19,7 @@ from hokusai.classify import ErrorContext, from_response, from_transport
 from hokusai.config.tracking import TrackingConfig
 from hokusai.errors import HokusaiError, RegistryUnavailableError
 from hokusai.http_trace import json_body
-from hokusai.models import ProbeResult
+from hokusai.models import ProbeResult, Verdict
 
 PROBE_PATH = "/api/2.0/mlflow/registered-models/search"
 
@@ -97,7 +97,9 @@ class ConnectivityProbe:
 
     @staticmethod
     def _outcome(started: float, error: HokusaiError, status: int | None) -> ProbeOutcome:
-        verdict = "unreachable" if isinstance(error, RegistryUnavailableError) else "rejected"
+        verdict: Verdict = (
+            "unreachable" if isinstance(error, RegistryUnavailableError) else "rejected"
+        )
         reason = getattr(error, "reason", None) or type(error).__name__
         return ProbeOutcome(ProbeResult(verdict, _ms(started), status, str(reason)), error)
 
@@ -142,7 +144,9 @@ class CircuitBreaker:
 
     def trip(self, error: RegistryUnavailableError) -> None:
         with self._lock:
-            self._last = ProbeOutcome(ProbeResult("unreachable", None, error.status, error.reason), error)
+            self._last = ProbeOutcome(
+                ProbeResult("unreachable", None, error.status, error.reason), error
+            )
             self._at = self._clock()
 
     def reset(self) -> None:

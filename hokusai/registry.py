@@ -190,9 +190,7 @@ class ModelRegistry:
         }
         if metadata:
             tags[TAG_METADATA] = _json(metadata, "metadata")
-        return self.register_model(
-            model, name, tags=tags, description=f"Baseline model {model_id}"
-        )
+        return self.register_model(model, name, tags=tags, description=f"Baseline model {model_id}")
 
     def register_improved_model(
         self,
@@ -269,7 +267,9 @@ class ModelRegistry:
         seen: set[str] = set()
         current = self.get_model_by_id(model_id)
         if current is None:
-            raise ModelNotFoundError(f"Model {model_id!r} is not in the registry.", uri=self.tracking_uri)
+            raise ModelNotFoundError(
+                f"Model {model_id!r} is not in the registry.", uri=self.tracking_uri
+            )
         while current is not None and current.model_id not in seen:
             seen.add(str(current.model_id))
             chain.insert(0, current)
@@ -278,7 +278,9 @@ class ModelRegistry:
         return ModelLineage(model_id=model_id, entries=chain, total_improvement=total)
 
     def list_models_by_type(self, model_type: str) -> list[ModelRegistryEntry]:
-        return self._backend.search_versions(name=validation.model_name(model_type, field="model_type"))
+        return self._backend.search_versions(
+            name=validation.model_name(model_type, field="model_type")
+        )
 
     def get_latest_model(self, model_type: str) -> ModelRegistryEntry | None:
         """The ``production`` version if one is set, else the newest version."""
@@ -297,7 +299,9 @@ class ModelRegistry:
         name = validation.model_name(model_type, field="model_type")
         target = self.get_model_by_id(target_model_id)
         if target is None:
-            raise ModelNotFoundError(f"Model {target_model_id!r} is not in the registry.", uri=self.tracking_uri)
+            raise ModelNotFoundError(
+                f"Model {target_model_id!r} is not in the registry.", uri=self.tracking_uri
+            )
         if target.name != name or target.version is None:
             return False
         self._backend.set_alias(name, PRODUCTION_ALIAS, target.version)

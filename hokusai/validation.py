@@ -96,5 +96,7 @@ def text(value: object, *, field: str) -> str:
 
 def _key(value: object, *, field: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 250:
-        raise InvalidInputError(f"{field} keys must be non-empty strings of at most 250 characters.")
+        raise InvalidInputError(
+            f"{field} keys must be non-empty strings of at most 250 characters."
+        )
     return value

@@ -141,13 +141,17 @@ class MlflowStoreBackend:
             )
             return self._ensure_alias(client, self._entry(version), request.alias)
 
-    def _ensure_alias(self, client: Any, entry: ModelRegistryEntry, alias: str | None) -> ModelRegistryEntry:
+    def _ensure_alias(
+        self, client: Any, entry: ModelRegistryEntry, alias: str | None
+    ) -> ModelRegistryEntry:
         if alias is None or alias in entry.aliases:
             return entry
         client.set_registered_model_alias(entry.name, alias, entry.version)
         return self._entry(client.get_model_version(entry.name, entry.version))
 
-    def _find_by_idempotency_key(self, client: Any, name: str, key: str) -> ModelRegistryEntry | None:
+    def _find_by_idempotency_key(
+        self, client: Any, name: str, key: str
+    ) -> ModelRegistryEntry | None:
         for version in client.search_model_versions(f"name='{name}'"):
             if (version.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key:
                 return self._entry(version)

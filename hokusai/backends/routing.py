@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from hokusai.backends.mlflow_store import MlflowStoreBackend
-from hokusai.errors import ConfigurationError, HokusaiError, InvalidInputError, RegistryUnavailableError
+from hokusai.errors import (
+    ConfigurationError,
+    HokusaiError,
+    InvalidInputError,
+    RegistryUnavailableError,
+)
 from hokusai.models import ModelRegistryEntry, ProbeResult, RegistrationRequest
 from hokusai.notices import warn_once
 from hokusai.pending import PendingRegistration, PendingStore
@@ -53,7 +58,9 @@ class RoutedBackend:
 
     @property
     def tracking_uri(self) -> str:
-        return self._remote.tracking_uri if self._last_target == "remote" else self._local.tracking_uri
+        return (
+            self._remote.tracking_uri if self._last_target == "remote" else self._local.tracking_uri
+        )
 
     @property
     def pending(self) -> PendingStore:
@@ -81,7 +88,9 @@ class RoutedBackend:
             return self._local, error
         raise error
 
-    def _run(self, call: Callable[[MlflowStoreBackend], T]) -> tuple[T, RegistryUnavailableError | None]:
+    def _run(
+        self, call: Callable[[MlflowStoreBackend], T]
+    ) -> tuple[T, RegistryUnavailableError | None]:
         backend, why = self._pick()
         if backend is self._remote:
             try:

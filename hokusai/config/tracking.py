@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,7 +39,7 @@ DEFAULT_EXPERIMENT = "hokusai"
 DEFAULT_REQUEST_TIMEOUT = 30.0
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     """How the registry chooses where models go (``HOKUSAI_MLFLOW_MODE``)."""
 
     AUTO = "auto"
@@ -166,7 +166,7 @@ class TrackingConfig:
             raise ConfigurationError(
                 f"The remote tracking URI {uri!r} (from {self.remote_uri.source}) is not an "
                 "http(s) URL.",
-                hint="Set HOKUSAI_TRACKING_URI to https://registry.hokus.ai/api/mlflow or unset it.",
+                hint=f"Set HOKUSAI_TRACKING_URI to {DEFAULT_TRACKING_URI} or unset it.",
             )
         if parts.username or parts.password:
             raise ConfigurationError(
@@ -224,7 +224,10 @@ def resolve_home(args: Mapping[str, object], env: Mapping[str, str]) -> Setting[
     return Setting(Path("~/.hokusai").expanduser(), DEFAULT)
 
 
-_LEGACY_MODE_SWITCHES = (("HOKUSAI_MOCK_MODE", Mode.MOCK), ("HOKUSAI_OPTIONAL_MLFLOW", Mode.OPTIONAL))
+_LEGACY_MODE_SWITCHES = (
+    ("HOKUSAI_MOCK_MODE", Mode.MOCK),
+    ("HOKUSAI_OPTIONAL_MLFLOW", Mode.OPTIONAL),
+)
 
 
 def _mode(layers: Layers) -> Setting[Mode]:

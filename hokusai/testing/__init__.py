@@ -30,4 +30,4 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-__all__ = ["Fault", "FakeRegistryServer", "KeyGrant", "MockRegistryBackend", "load_keys"]
+__all__ = ["FakeRegistryServer", "Fault", "KeyGrant", "MockRegistryBackend", "load_keys"]

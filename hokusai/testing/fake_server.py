@@ -1,0 +1,373 @@
+"""A fake Hokusai registry, in process: the authenticating proxy plus the MLflow server behind it.
+
+Real ``mlflow.MlflowClient`` code (and anything built on ``requests``) talks to it as it would
+to ``https://registry.hokus.ai``, the way ``moto`` fakes a cloud. Requests to the fake's base
+URL never leave the process; requests to loopback (``127.0.0.1``, ``localhost``) pass through
+to real servers; any other host is refused, so a test cannot reach the internet by accident.
+
+As a context manager::
+
+    from hokusai.testing.fake_server import ALICE_KEY, FakeRegistryServer
+
+    with FakeRegistryServer() as srv:
+        os.environ["MLFLOW_TRACKING_TOKEN"] = ALICE_KEY
+        client = mlflow.MlflowClient(tracking_uri=srv.tracking_uri)
+        client.create_registered_model("churn")
+        assert "churn" in srv.state.registered_models
+
+As a decorator (each call gets a fresh state)::
+
+    srv = FakeRegistryServer()
+
+    @srv
+    def test_register():
+        ...
+        assert srv.model_versions("churn")[0].source.startswith("mlflow-artifacts:/")
+
+With ``start()``/``stop()``, or as the pytest fixture ``fake_registry`` (from the ``hokusai``
+pytest plugin)::
+
+    def test_rate_limit(fake_registry):
+        fake_registry.inject(Fault.rate_limited(), path=r"registered-models/create")
+        ...
+
+Every request first meets the proxy's rules (``proxy_rules.check_request``: 401, 403, 404 as
+production answers them), then the in-memory MLflow server (:mod:`fake_state`) under the
+upstream path. Scripted failures (:mod:`faults`) come before both, as the network would.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, ParamSpec, TypeVar
+from unittest import mock
+from urllib.parse import urlsplit
+
+import responses
+from requests import PreparedRequest
+from requests.adapters import HTTPAdapter
+
+from hokusai.testing.fake_entities import ModelVersion
+from hokusai.testing.fake_state import ApiReply, FakeMlflowState
+from hokusai.testing.faults import Fault, FaultKind, FaultPlan, Injection
+from hokusai.testing.proxy_rules import (
+    HEALTH_PATH,
+    MLFLOW_MOUNT,
+    KeyGrant,
+    ProxyAnswer,
+    check_request,
+    presented_key,
+    upstream_path,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DEFAULT_BASE_URL = "https://registry.hokus.ai"
+# The same keys as the repository's fixtures/keys.json, so tests can use either.
+ALICE_KEY = "hk_live_L2vHyFA1qQmlcrk0zRHjlMUeUZGvpxuVoaqK"
+BOB_KEY = "hk_test_4K0hzNjWqGL3kQ6u1x1YmTIzlndLXQPUjapA"
+READER_KEY = "hk_live_H8iJgMnpdqnL6xl50oF4BQ1sIiioYJFScpVI"
+OUTSIDER_KEY = "hk_live_SNwQXryKVwLXT9swyDPwSPYhXFf5O46w5DMn"
+DEFAULT_KEYS: Mapping[str, KeyGrant] = MappingProxyType(
+    {
+        ALICE_KEY: KeyGrant("alice"),
+        BOB_KEY: KeyGrant("bob"),
+        READER_KEY: KeyGrant("reader", scopes=frozenset({"model:read"})),
+        OUTSIDER_KEY: KeyGrant(
+            "outsider", scopes=frozenset({"model:read", "model:write"}), registry_access=False
+        ),
+    }
+)
+
+_LOOPBACK = re.compile(r"https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:[/?#]|$)")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_DOWN_KINDS: dict[str, Callable[[], Fault]] = {
+    "refused": Fault.refused,
+    "timeout": Fault.timeout,
+    "connect_timeout": functools.partial(Fault.timeout, connect=True),
+}
+_Reply = tuple[int, dict[str, str], bytes]
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the fake saw it. Keys are never stored: only whose key it was."""
+
+    method: str
+    path: str  # without the query string, which may carry ?api_key=
+    status: int | None  # None: the client got a connection error instead of an answer
+    key_presented: bool
+    user: str | None  # the key's owner, None for no key or an unknown one
+    fault: str | None = None  # the FaultKind that shaped the answer, if any
+
+
+class FakeRegistryServer:
+    """The fake registry. See the module docstring for the ways to run it."""
+
+    def __init__(
+        self, base_url: str = DEFAULT_BASE_URL, keys: Mapping[str, KeyGrant] | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tracking_uri = f"{self.base_url}{MLFLOW_MOUNT}"
+        self.health_url = f"{self.base_url}{HEALTH_PATH}"
+        self.state = FakeMlflowState()
+        self.faults = FaultPlan()
+        self._keys = dict(DEFAULT_KEYS if keys is None else keys)
+        self._lock = threading.Lock()
+        self._log: list[RequestRecord] = []
+        self._down: Fault | None = None
+        self._own_url = re.compile(re.escape(self.base_url) + r"(?:[/?#]|$)")
+        self.started_on: int | None = None  # thread ident; see _Router.pick
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.mock.add_passthru(_LOOPBACK)
+        for method in _METHODS:
+            self.mock.add_callback(method, self._own_url, callback=self._respond)
+
+    # -- running ----------------------------------------------------------------------------
+    def start(self) -> FakeRegistryServer:
+        self.started_on = threading.get_ident()
+        _ROUTER.attach(self)
+        return self
+
+    def stop(self) -> None:
+        _ROUTER.detach(self)
+
+    @property
+    def running(self) -> bool:
+        return _ROUTER.is_attached(self)
+
+    def __enter__(self) -> FakeRegistryServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:
+        """Decorate a function to run it against this server, starting from a fresh state."""
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            self.reset()
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    def owns(self, url: str) -> bool:
+        return self._own_url.match(url) is not None
+
+    def __repr__(self) -> str:
+        with self._lock:
+            users = sorted(grant.user for grant in self._keys.values())
+        running = self.running
+        return f"FakeRegistryServer(base_url={self.base_url!r}, users={users}, running={running})"
+
+    # -- keys -------------------------------------------------------------------------------
+    def add_key(self, key: str, grant: KeyGrant) -> None:
+        with self._lock:
+            self._keys[key] = grant
+
+    def remove_key(self, key: str) -> None:
+        """Revoke a key: later requests with it get 401 ``Invalid or expired API key``."""
+        with self._lock:
+            self._keys.pop(key, None)
+
+    # -- faults -----------------------------------------------------------------------------
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        method: str | None = None,
+        path: str | re.Pattern[str] | None = None,
+        times: int | None = 1,
+        after: int = 0,
+    ) -> Injection:
+        """Answer matching requests with ``fault``; see :mod:`hokusai.testing.faults`.
+
+        ``path`` is a regex searched in the request path (mount included, query excluded).
+        ``times`` counts requests, and MLflow's retries are requests too.
+        """
+        return self.faults.add(fault, method=method, path=path, times=times, after=after)
+
+    def go_down(self, kind: str = "refused") -> None:
+        """Fail every request, health checks included: "refused", "timeout", "connect_timeout"."""
+        if kind not in _DOWN_KINDS:
+            raise ValueError(f"kind must be one of {sorted(_DOWN_KINDS)}")
+        with self._lock:
+            self._down = _DOWN_KINDS[kind]()
+
+    def come_back(self) -> None:
+        with self._lock:
+            self._down = None
+
+    # -- inspection -------------------------------------------------------------------------
+    @property
+    def requests(self) -> list[RequestRecord]:
+        with self._lock:
+            return list(self._log)
+
+    def model_versions(self, name: str) -> list[ModelVersion]:
+        return self.state.model_versions(name)
+
+    def artifact_paths(self, prefix: str = "") -> list[str]:
+        return self.state.artifact_paths(prefix)
+
+    def reset(self) -> None:
+        """Forget all data, faults and logged requests; keep the keys."""
+        self.state.reset()
+        self.faults.clear()
+        with self._lock:
+            self._log.clear()
+            self._down = None
+
+    # -- serving ----------------------------------------------------------------------------
+    def _respond(self, request: PreparedRequest) -> _Reply | Exception:
+        url, method = str(request.url), (request.method or "GET").upper()
+        path = urlsplit(url).path
+        with self._lock:
+            keys = dict(self._keys)
+            down = self._down
+        # While down, scheduled faults wait: they count only requests that reach the fake.
+        fault = down or self.faults.take(method, path)
+        headers = _text_headers(request)
+        key = presented_key(headers, url)
+        grant = keys.get(key) if key is not None else None
+        status, outcome = _outcome(
+            fault, request, lambda: self._serve(request, method, headers, keys, grant)
+        )
+        entry = RequestRecord(
+            method,
+            path,
+            status,
+            key_presented=key is not None,
+            user=grant.user if grant else None,
+            fault=fault.kind.value if fault else None,
+        )
+        with self._lock:
+            self._log.append(entry)
+        return outcome
+
+    def _serve(
+        self,
+        request: PreparedRequest,
+        method: str,
+        headers: Mapping[str, str],
+        keys: Mapping[str, KeyGrant],
+        grant: KeyGrant | None,
+    ) -> _Reply:
+        url = str(request.url)
+        answer = check_request(method, url, headers, keys)
+        if answer is not None:
+            return _proxy_reply(answer)
+        reply = self.state.handle(
+            method,
+            upstream_path(url),
+            urlsplit(url).query,
+            _body_bytes(request.body),
+            grant.user if grant else None,
+        )
+        return _api_reply(reply)
+
+
+def _outcome(
+    fault: Fault | None, request: PreparedRequest, serve: Callable[[], _Reply]
+) -> tuple[int | None, _Reply | Exception]:
+    """The logged status and what the client gets: an answer, or an exception to raise."""
+    if fault is None:
+        reply = serve()
+        return reply[0], reply
+    if fault.kind is FaultKind.STATUS:
+        return fault.http_status, (fault.http_status or 500, dict(fault.headers), fault.body)
+    if fault.kind is FaultKind.APPLIED_THEN_LOST:
+        serve()  # the server does the work; only the answer goes missing
+    return None, fault.exception(request)
+
+
+def _text_headers(request: PreparedRequest) -> dict[str, str]:
+    return {
+        name: value if isinstance(value, str) else value.decode("latin-1")
+        for name, value in request.headers.items()
+    }
+
+
+def _body_bytes(body: object) -> bytes:
+    # responses has already read file bodies (artifact uploads) into bytes.
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, Iterable):  # a chunked upload from a generator
+        return b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in body)
+    return b""
+
+
+def _proxy_reply(answer: ProxyAnswer) -> _Reply:
+    headers = {"Content-Type": "application/json", **answer.headers}
+    return answer.status, headers, answer.json_body().encode()
+
+
+def _api_reply(reply: ApiReply) -> _Reply:
+    return reply.status, {"Content-Type": reply.content_type}, reply.body
+
+
+class _Router:
+    """The single, process-wide patch of ``requests``' ``HTTPAdapter.send``.
+
+    ``responses`` patches that one class attribute per started mock, so two mocks started
+    in overlapping scopes (two fakes in two threads) would steal each other's requests and
+    restore the wrong function when stopped out of order. Instead every running fake attaches
+    here and each request goes to the mock of the fake that owns its URL. When several own it
+    (same base URL), the one started on the calling thread wins, then the latest; requests
+    no fake owns go to the latest fake's mock, which lets loopback through and refuses the rest.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active: list[FakeRegistryServer] = []
+        self._patcher: Any = None
+
+    def attach(self, server: FakeRegistryServer) -> None:
+        with self._lock:
+            if server in self._active:
+                return
+            self._active.append(server)
+            if self._patcher is None:
+                self._patcher = mock.patch.object(HTTPAdapter, "send", _routed_send)
+                self._patcher.start()
+
+    def detach(self, server: FakeRegistryServer) -> None:
+        with self._lock:
+            if server in self._active:
+                self._active.remove(server)
+            if not self._active and self._patcher is not None:
+                self._patcher.stop()
+                self._patcher = None
+
+    def is_attached(self, server: FakeRegistryServer) -> bool:
+        with self._lock:
+            return server in self._active
+
+    def pick(self, url: str) -> responses.RequestsMock | None:
+        with self._lock:
+            active = list(self._active)
+        owners = [s for s in active if s.owns(url)] or active[-1:]
+        here = [s for s in owners if s.started_on == threading.get_ident()]
+        chosen = (here or owners)[-1:]
+        return chosen[0].mock if chosen else None
+
+
+_ROUTER = _Router()
+_REAL_SEND = HTTPAdapter.send
+
+
+def _routed_send(adapter: HTTPAdapter, request: PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+    chosen = _ROUTER.pick(str(request.url))
+    if chosen is None:  # every fake stopped while this request was on its way
+        return _REAL_SEND(adapter, request, *args, **kwargs)
+    return chosen.unbound_on_send()(adapter, request, *args, **kwargs)

@@ -1,0 +1,323 @@
+"""Scripted failures for the fake registry: what the network and the proxy do when things go wrong.
+
+A :class:`Fault` is one bad answer (an HTTP status with a body, or a connection-level error);
+an :class:`Injection` says when the fake gives it::
+
+    srv.inject(Fault.rate_limited(), path=r"registered-models/create")      # the next one
+    srv.inject(Fault.status(503), method="GET", times=3)                    # the next three GETs
+    srv.inject(Fault.reset(), method="PUT", path=r"mlflow-artifacts", after=2)  # the third upload
+    srv.inject(Fault.applied_then_lost(), path=r"model-versions/create")    # applied, answer lost
+
+``times`` counts *requests*, not client calls: MLflow's client retries 429 and 5xx answers
+through urllib3, and every retry is a request that the fault may answer again. Connection-level
+faults are raised immediately, without sleeping, so a "timeout" costs no wall-clock time.
+"""
+
+from __future__ import annotations
+
+import errno
+import json as jsonlib
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from hokusai.testing.proxy_rules import MLFLOW_MOUNT, KeyGrant, ProxyAnswer, check_request
+
+_JSON = {"Content-Type": "application/json"}
+_HTML_PAGE = (
+    "<html><head><title>{status} Error</title></head>"
+    "<body><center><h1>{status} Error</h1></center><hr><center>nginx</center></body></html>"
+)
+# Any key string serves to ask proxy_rules which answer a kind of key gets: only the grant matters.
+_PROBE_KEY = "hk_test_fault-probe"
+
+
+class FaultKind(StrEnum):
+    """What reaches the client: an HTTP answer, or an exception from ``requests``."""
+
+    STATUS = "status"
+    REFUSED = "refused"
+    READ_TIMEOUT = "read_timeout"
+    CONNECT_TIMEOUT = "connect_timeout"
+    RESET = "reset"
+    APPLIED_THEN_LOST = "applied_then_lost"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One failure; build it with the named constructors rather than by hand."""
+
+    kind: FaultKind
+    http_status: int | None = None
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    # -- HTTP answers -------------------------------------------------------------------
+    @classmethod
+    def status(
+        cls,
+        code: int,
+        *,
+        json: Mapping[str, Any] | None = None,
+        body: str | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fault:
+        """Any HTTP status, with a JSON body, a raw body (text, HTML, bytes) or none."""
+        if json is not None and body is not None:
+            raise ValueError("give json or body, not both")
+        merged = dict(_JSON if json is not None else {})
+        merged.update(headers or {})
+        if json is not None:
+            raw = jsonlib.dumps(dict(json)).encode()
+        else:
+            raw = body.encode() if isinstance(body, str) else (body or b"")
+        return cls(FaultKind.STATUS, code, raw, MappingProxyType(merged))
+
+    @classmethod
+    def html(cls, status: int = 502) -> Fault:
+        """An HTML error page, as a load balancer in front of the proxy sends it."""
+        page = _HTML_PAGE.format(status=status)
+        return cls.status(status, body=page, headers={"Content-Type": "text/html"})
+
+    @classmethod
+    def text(cls, status: int, text: str) -> Fault:
+        """A plain-text, non-JSON body."""
+        return cls.status(status, body=text, headers={"Content-Type": "text/plain"})
+
+    @classmethod
+    def proxy_answer(cls, answer: ProxyAnswer) -> Fault:
+        """Replay one of the proxy's own answers (see ``proxy_rules``)."""
+        return cls.status(answer.status, json=answer.body, headers=answer.headers)
+
+    # -- the production proxy's answers (docs: hokusai-proxy-contract) ---------------------
+    @classmethod
+    def key_required(cls) -> Fault:
+        """401 ``API key required``."""
+        return cls.proxy_answer(_rule_answer(None, present_key=False))
+
+    @classmethod
+    def invalid_key(cls) -> Fault:
+        """401 ``Invalid or expired API key``, e.g. a key revoked mid-session."""
+        return cls.proxy_answer(_rule_answer(None, present_key=True))
+
+    @classmethod
+    def registry_admin_required(cls) -> Fault:
+        """403 ``REGISTRY_ADMIN_REQUIRED``."""
+        return cls.proxy_answer(_rule_answer(KeyGrant("probe", registry_access=False)))
+
+    @classmethod
+    def forbidden(cls) -> Fault:
+        """403 ``FORBIDDEN``: the key lacks a write scope."""
+        grant = KeyGrant("probe", scopes=frozenset({"model:read"}))
+        return cls.proxy_answer(_rule_answer(grant, method="POST"))
+
+    @classmethod
+    def insufficient_balance(cls) -> Fault:
+        """402, as the proxy answers on paid (non-registry) paths."""
+        return cls.status(402, json={"error": "INSUFFICIENT_BALANCE"})
+
+    @classmethod
+    def rate_limited(cls) -> Fault:
+        """429 with ``Retry-After: 60``."""
+        return cls.status(429, json={"error": "RATE_LIMITED"}, headers={"Retry-After": "60"})
+
+    @classmethod
+    def auth_unavailable(cls) -> Fault:
+        """503 with ``Retry-After: 1``: key validation failed on the proxy's side."""
+        return cls.status(
+            503, json={"error": "AUTH_SERVICE_UNAVAILABLE"}, headers={"Retry-After": "1"}
+        )
+
+    @classmethod
+    def artifacts_disabled(cls) -> Fault:
+        """503 ``ARTIFACTS_DISABLED``: artifact serving is switched off upstream."""
+        return cls.status(503, json={"error": "ARTIFACTS_DISABLED"})
+
+    @classmethod
+    def bad_gateway(cls) -> Fault:
+        """502: MLflow upstream unreachable."""
+        return cls.status(502, json={"error": "MLFLOW_UNREACHABLE"})
+
+    @classmethod
+    def gateway_timeout(cls) -> Fault:
+        """504: MLflow upstream took over 30 s."""
+        return cls.status(504, json={"error": "MLFLOW_TIMEOUT"})
+
+    @classmethod
+    def internal_error(cls) -> Fault:
+        """500 with MLflow's own error shape."""
+        body = {"error_code": "INTERNAL_ERROR", "message": "injected internal error"}
+        return cls.status(500, json=body)
+
+    # -- connection-level failures --------------------------------------------------------
+    @classmethod
+    def refused(cls) -> Fault:
+        """Nothing listens: ``requests.exceptions.ConnectionError``."""
+        return cls(FaultKind.REFUSED)
+
+    @classmethod
+    def timeout(cls, *, connect: bool = False) -> Fault:
+        """No answer in time: ``ReadTimeout``, or ``ConnectTimeout`` with ``connect=True``."""
+        return cls(FaultKind.CONNECT_TIMEOUT if connect else FaultKind.READ_TIMEOUT)
+
+    @classmethod
+    def reset(cls) -> Fault:
+        """The peer resets the connection after reading the body; nothing is stored."""
+        return cls(FaultKind.RESET)
+
+    @classmethod
+    def applied_then_lost(cls) -> Fault:
+        """The request is served (a write is applied), then the answer never arrives."""
+        return cls(FaultKind.APPLIED_THEN_LOST)
+
+    @property
+    def is_connection_error(self) -> bool:
+        return self.kind is not FaultKind.STATUS
+
+    def exception(self, request: requests.PreparedRequest) -> requests.RequestException:
+        """The exception ``requests`` would raise for this connection-level fault."""
+        return _connection_exception(self.kind, request)
+
+
+def _rule_answer(
+    grant: KeyGrant | None, *, present_key: bool = True, method: str = "GET"
+) -> ProxyAnswer:
+    # Asking proxy_rules itself keeps the fault bodies identical to the real answers.
+    keys = {_PROBE_KEY: grant} if grant is not None else {}
+    headers = {"Authorization": f"Bearer {_PROBE_KEY}"} if present_key else {}
+    answer = check_request(method, MLFLOW_MOUNT + "/", headers, keys)
+    if answer is None:  # pragma: no cover - the probes above are all rejected by design
+        raise AssertionError("proxy_rules forwarded a probe it should have answered")
+    return answer
+
+
+def _pool(url: str) -> str:
+    parts = urlsplit(url)
+    scheme = "HTTPS" if parts.scheme == "https" else "HTTP"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{scheme}ConnectionPool(host='{parts.hostname}', port={port})"
+
+
+def _connection_exception(
+    kind: FaultKind, request: requests.PreparedRequest
+) -> requests.RequestException:
+    # Messages and causes mirror what requests/urllib3 raise, so code that inspects them
+    # (or logs them) sees the same thing it would in production.
+    url = str(request.url)
+    pool, path = _pool(url), request.path_url
+    cause: OSError
+    error: requests.RequestException
+    if kind is FaultKind.REFUSED:
+        cause = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+        error = requests.exceptions.ConnectionError(
+            f"{pool}: Max retries exceeded with url: {path} (Caused by NewConnectionError("
+            f"'Failed to establish a new connection: [Errno {errno.ECONNREFUSED}] "
+            "Connection refused'))",
+            request=request,
+        )
+    elif kind is FaultKind.READ_TIMEOUT:
+        cause = TimeoutError("timed out")
+        error = requests.exceptions.ReadTimeout(f"{pool}: Read timed out.", request=request)
+    elif kind is FaultKind.CONNECT_TIMEOUT:
+        cause = TimeoutError("timed out")
+        error = requests.exceptions.ConnectTimeout(
+            f"{pool}: Max retries exceeded with url: {path} (Caused by ConnectTimeoutError("
+            f"'Connection to {urlsplit(url).hostname} timed out.'))",
+            request=request,
+        )
+    elif kind is FaultKind.RESET:
+        cause = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+        error = requests.exceptions.ConnectionError(
+            f"('Connection aborted.', {cause!r})", request=request
+        )
+    else:
+        cause = ConnectionAbortedError("Remote end closed connection without response")
+        error = requests.exceptions.ConnectionError(
+            f"('Connection aborted.', RemoteDisconnected('{cause.args[0]}'))", request=request
+        )
+    error.__cause__ = cause
+    return error
+
+
+@dataclass
+class Injection:
+    """A fault scheduled for requests matching ``method`` and the ``path`` regex.
+
+    The first ``after`` matching requests pass; the next ``times`` get the fault
+    (``times=None``: every one from then on). ``seen`` and ``fired`` count requests.
+    """
+
+    fault: Fault
+    method: str | None = None
+    path: re.Pattern[str] | None = None
+    times: int | None = 1
+    after: int = 0
+    seen: int = 0
+    fired: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path is None or self.path.search(path) is not None
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+    def _observe(self, free: bool) -> bool:
+        # Called once per matching request; True when this request gets the fault. A request
+        # already answered by an earlier injection (not ``free``) still counts towards ``after``.
+        self.seen += 1
+        if not free or self.seen <= self.after or self.exhausted:
+            return False
+        self.fired += 1
+        return True
+
+
+class FaultPlan:
+    """The scheduled faults of one fake server, safe to consult from many threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._injections: list[Injection] = []
+
+    def add(
+        self,
+        fault: Fault,
+        *,
+        method: str | None = None,
+        path: str | re.Pattern[str] | None = None,
+        times: int | None = 1,
+        after: int = 0,
+    ) -> Injection:
+        if (times is not None and times < 1) or after < 0:
+            raise ValueError("times must be >= 1 (or None for always) and after >= 0")
+        pattern = re.compile(path) if isinstance(path, str) else path
+        injection = Injection(fault, method, pattern, times, after)
+        with self._lock:
+            self._injections.append(injection)
+        return injection
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The fault for this request, if any; every matching injection counts the request."""
+        chosen: Fault | None = None
+        with self._lock:
+            for injection in self._injections:
+                if injection.matches(method, path) and injection._observe(chosen is None):
+                    chosen = injection.fault
+        return chosen
+
+    def pending(self) -> list[Injection]:
+        with self._lock:
+            return [i for i in self._injections if not i.exhausted]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._injections.clear()
