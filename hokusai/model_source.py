@@ -56,7 +56,13 @@ def _save(model: object, target: Path) -> ModelSource:
         if _is_sklearn(model):
             import mlflow.sklearn
 
-            mlflow.sklearn.save_model(model, str(target))
+            # MLflow would infer requirements by re-importing the model in a subprocess (about 4 s);
+            # a scikit-learn model needs exactly the flavor's pinned scikit-learn.
+            mlflow.sklearn.save_model(
+                model,
+                str(target),
+                pip_requirements=mlflow.sklearn.get_default_pip_requirements(),
+            )
             return ModelSource(local_dir=target, flavor="sklearn")
         if _is_python_model(model):
             import mlflow.pyfunc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,14 +24,32 @@ def _keys_by_user() -> dict[str, str]:
 KEYS = _keys_by_user()
 
 
+@pytest.fixture(scope="session")
+def migrated_local_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty local store with MLflow's schema already created.
+
+    Creating the schema takes seconds per database; every test copies this file instead, so
+    the suite measures the SDK, not MLflow's migrations.
+    """
+    path = tmp_path_factory.mktemp("template") / "mlflow.db"
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    from mlflow import MlflowClient
+
+    MlflowClient(f"sqlite:///{path}").search_experiments()
+    return path
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path) -> Iterator[Path]:
-    """No HOKUSAI_*/MLFLOW_TRACKING_* leaks in or out; HOKUSAI_HOME is a fresh directory."""
+def isolated_env(tmp_path: Path, migrated_local_db: Path) -> Iterator[Path]:
+    """No HOKUSAI_*/MLFLOW_TRACKING_* leaks in or out; HOKUSAI_HOME is a fresh directory
+    holding an empty, migrated local store."""
     saved = dict(os.environ)
     for name in list(os.environ):
         if name.startswith(_OWNED_PREFIXES):
             del os.environ[name]
     home = tmp_path / "hokusai-home"
+    (home / "mlflow").mkdir(parents=True)
+    shutil.copyfile(migrated_local_db, home / "mlflow" / "mlflow.db")
     os.environ["HOKUSAI_HOME"] = str(home)
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
@@ -46,3 +65,23 @@ def isolated_env(tmp_path: Path) -> Iterator[Path]:
 def keys() -> dict[str, str]:
     """Test keys by user: alice and bob write, reader reads, outsider has no registry access."""
     return dict(KEYS)
+
+
+@pytest.fixture(scope="session")
+def sk_model() -> object:
+    """A small fitted scikit-learn classifier: real artifacts, milliseconds to train."""
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    features, labels = load_iris(return_X_y=True)
+    return LogisticRegression(max_iter=300).fit(features, labels)
+
+
+@pytest.fixture
+def fake() -> Iterator[object]:
+    """The fake hosted registry, with the suite's key file (fixtures/keys.json)."""
+    from hokusai.testing.fake_server import FakeRegistryServer
+    from hokusai.testing.proxy_rules import load_keys
+
+    with FakeRegistryServer(keys=load_keys(FIXTURES / "keys.json")) as server:
+        yield server

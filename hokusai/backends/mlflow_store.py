@@ -164,12 +164,11 @@ class MlflowStoreBackend:
         location = Path(self._artifact_root).as_uri() if self._artifact_root else None
         try:
             return str(client.create_experiment(self._experiment, artifact_location=location))
-        except Exception:
-            # Another process created it between our get and create.
-            experiment = client.get_experiment_by_name(self._experiment)
-            if experiment is None:
+        except Exception as exc:
+            if getattr(exc, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
                 raise
-            return str(experiment.experiment_id)
+            # Another process created it between our get and create.
+            return str(client.get_experiment_by_name(self._experiment).experiment_id)
 
     def _log_model(
         self, client: Any, request: RegistrationRequest, experiment_id: str

@@ -15,7 +15,7 @@ from hokusai.cli.output import EXIT_ERROR, report_error
 from hokusai.errors import HokusaiError
 
 # Modules under hokusai.cli with add_parser(subparsers); order is the order in --help.
-COMMANDS = ("quickstart",)
+COMMANDS = ("quickstart", "register", "status", "sync", "doctor", "login")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,6 +27,8 @@ EXIT_PERMISSION = 4
 EXIT_UNAVAILABLE = 5
 EXIT_TLS = 6
 EXIT_PARTIAL = 7
+# `hokusai doctor`: nothing is wrong, but the mode (local, mock) keeps models off the remote.
+EXIT_NOT_REMOTE = 8
 
 _EXIT_BY_ERROR: tuple[tuple[type[HokusaiError], int], ...] = (
     (InvalidInputError, EXIT_USAGE),

@@ -39,6 +39,9 @@ class Experiment:
     lifecycle_stage: str = "active"
     tags: dict[str, str] = field(default_factory=dict)
 
+    def touch(self) -> None:
+        self.last_update_time = now_ms()
+
     def to_json(self) -> JsonDict:
         return {
             "experiment_id": self.experiment_id,
@@ -167,6 +170,9 @@ class LoggedModel:
     tags: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
 
+    def touch(self) -> None:
+        self.last_updated_timestamp_ms = now_ms()
+
     def info_json(self) -> JsonDict:
         return _without_empty(
             {
@@ -213,6 +219,9 @@ class ModelVersion:
     last_updated_timestamp: int = field(default_factory=now_ms)
     tags: dict[str, str] = field(default_factory=dict)
 
+    def touch(self) -> None:
+        self.last_updated_timestamp = now_ms()
+
     def to_json(self, aliases: list[str]) -> JsonDict:
         return _without_empty(
             {
@@ -253,6 +262,9 @@ class RegisteredModel:
     aliases: dict[str, int] = field(default_factory=dict)
     versions: dict[int, ModelVersion] = field(default_factory=dict)
     next_version: int = 1
+
+    def touch(self) -> None:
+        self.last_updated_timestamp = now_ms()
 
     def aliases_of(self, version: int) -> list[str]:
         return sorted(alias for alias, target in self.aliases.items() if target == version)

@@ -52,9 +52,17 @@ import responses
 from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
 
+from hokusai.testing.fake_api import ApiReply
 from hokusai.testing.fake_entities import ModelVersion
-from hokusai.testing.fake_state import ApiReply, FakeMlflowState
-from hokusai.testing.faults import Fault, FaultKind, FaultPlan, Injection
+from hokusai.testing.fake_state import FakeMlflowState
+from hokusai.testing.faults import (
+    Fault,
+    FaultKind,
+    FaultPlan,
+    InjectedConnectionFault,
+    Injection,
+    emulate_urllib3,
+)
 from hokusai.testing.proxy_rules import (
     HEALTH_PATH,
     MLFLOW_MOUNT,
@@ -193,7 +201,8 @@ class FakeRegistryServer:
         ``path`` is a regex searched in the request path (mount included, query excluded).
         ``times`` counts requests, and MLflow's retries are requests too.
         """
-        return self.faults.add(fault, method=method, path=path, times=times, after=after)
+        pattern = re.compile(path) if isinstance(path, str) else path
+        return self.faults.add(Injection(fault, method, pattern, times, after))
 
     def go_down(self, kind: str = "refused") -> None:
         """Fail every request, health checks included: "refused", "timeout", "connect_timeout"."""
@@ -286,7 +295,7 @@ def _outcome(
         return fault.http_status, (fault.http_status or 500, dict(fault.headers), fault.body)
     if fault.kind is FaultKind.APPLIED_THEN_LOST:
         serve()  # the server does the work; only the answer goes missing
-    return None, fault.exception(request)
+    return None, fault.interrupt(request)
 
 
 def _text_headers(request: PreparedRequest) -> dict[str, str]:
@@ -370,4 +379,11 @@ def _routed_send(adapter: HTTPAdapter, request: PreparedRequest, *args: Any, **k
     chosen = _ROUTER.pick(str(request.url))
     if chosen is None:  # every fake stopped while this request was on its way
         return _REAL_SEND(adapter, request, *args, **kwargs)
-    return chosen.unbound_on_send()(adapter, request, *args, **kwargs)
+    send = chosen.unbound_on_send()
+    retries = adapter.max_retries
+    while True:
+        try:
+            # responses takes `retries` for its own replay of retried statuses.
+            return send(adapter, request, *args, retries=retries, **kwargs)
+        except InjectedConnectionFault as interrupted:
+            retries = emulate_urllib3(retries, request, interrupted.error)

@@ -1,16 +1,21 @@
 """Scripted failures for the fake registry: what the network and the proxy do when things go wrong.
 
 A :class:`Fault` is one bad answer (an HTTP status with a body, or a connection-level error);
-an :class:`Injection` says when the fake gives it::
+an :class:`Injection` says which requests get it::
 
     srv.inject(Fault.rate_limited(), path=r"registered-models/create")      # the next one
     srv.inject(Fault.status(503), method="GET", times=3)                    # the next three GETs
     srv.inject(Fault.reset(), method="PUT", path=r"mlflow-artifacts", after=2)  # the third upload
     srv.inject(Fault.applied_then_lost(), path=r"model-versions/create")    # applied, answer lost
 
-``times`` counts *requests*, not client calls: MLflow's client retries 429 and 5xx answers
-through urllib3, and every retry is a request that the fault may answer again. Connection-level
-faults are raised immediately, without sleeping, so a "timeout" costs no wall-clock time.
+``times`` counts *requests*, not client calls. MLflow's client retries (urllib3,
+``MLFLOW_HTTP_REQUEST_MAX_RETRIES``, default 7) 429 and 5xx answers and, for every method,
+refused connections, timeouts, resets and lost answers; every retry is a request that an
+injection may answer again. The fake replays those retries as urllib3 would, without the
+back-off sleeps, and raises what ``requests`` raises once they run out; so a timeout costs no
+wall-clock time. Through MLflow's session every connection-level fault ends as
+``requests.exceptions.ConnectionError`` (a ``MaxRetryError`` inside), read timeouts included;
+plain ``requests`` (no retries) gives ``ReadTimeout``/``ConnectTimeout``/``ConnectionError``.
 """
 
 from __future__ import annotations
@@ -22,11 +27,22 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from http.client import RemoteDisconnected
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+from urllib3.util.retry import Retry
 
 from hokusai.testing.proxy_rules import MLFLOW_MOUNT, KeyGrant, ProxyAnswer, check_request
 
@@ -177,13 +193,9 @@ class Fault:
         """The request is served (a write is applied), then the answer never arrives."""
         return cls(FaultKind.APPLIED_THEN_LOST)
 
-    @property
-    def is_connection_error(self) -> bool:
-        return self.kind is not FaultKind.STATUS
-
-    def exception(self, request: requests.PreparedRequest) -> requests.RequestException:
-        """The exception ``requests`` would raise for this connection-level fault."""
-        return _connection_exception(self.kind, request)
+    def interrupt(self, request: requests.PreparedRequest) -> InjectedConnectionFault:
+        """What the fake raises for this connection-level fault (see ``emulate_urllib3``)."""
+        return InjectedConnectionFault(_urllib3_error(self.kind, request))
 
 
 def _rule_answer(
@@ -198,52 +210,69 @@ def _rule_answer(
     return answer
 
 
-def _pool(url: str) -> str:
+class InjectedConnectionFault(Exception):
+    """Raised by the fake's callback; ``emulate_urllib3`` turns it into what requests raises."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _pool(url: str) -> HTTPConnectionPool:
+    # Constructing a pool or a connection opens nothing; they only make messages realistic.
     parts = urlsplit(url)
-    scheme = "HTTPS" if parts.scheme == "https" else "HTTP"
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{scheme}ConnectionPool(host='{parts.hostname}', port={port})"
+    host = parts.hostname or "localhost"
+    if parts.scheme == "https":
+        return HTTPSConnectionPool(host, parts.port or 443)
+    return HTTPConnectionPool(host, parts.port or 80)
 
 
-def _connection_exception(
-    kind: FaultKind, request: requests.PreparedRequest
-) -> requests.RequestException:
-    # Messages and causes mirror what requests/urllib3 raise, so code that inspects them
-    # (or logs them) sees the same thing it would in production.
-    url = str(request.url)
-    pool, path = _pool(url), request.path_url
-    cause: OSError
-    error: requests.RequestException
+def _urllib3_error(kind: FaultKind, request: requests.PreparedRequest) -> Exception:
+    """The low-level error urllib3 meets for this fault, before retries and requests see it."""
+    pool = _pool(str(request.url))
+    timeout = getattr(request, "req_kwargs", {}).get("timeout")
+    conn = (
+        HTTPSConnection(pool.host, pool.port)
+        if pool.scheme == "https"
+        else HTTPConnection(pool.host, pool.port)
+    )
     if kind is FaultKind.REFUSED:
-        cause = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
-        error = requests.exceptions.ConnectionError(
-            f"{pool}: Max retries exceeded with url: {path} (Caused by NewConnectionError("
-            f"'Failed to establish a new connection: [Errno {errno.ECONNREFUSED}] "
-            "Connection refused'))",
-            request=request,
+        reason = f"[Errno {errno.ECONNREFUSED}] Connection refused"
+        return NewConnectionError(conn, f"Failed to establish a new connection: {reason}")
+    if kind is FaultKind.CONNECT_TIMEOUT:
+        return ConnectTimeoutError(
+            conn, f"Connection to {pool.host} timed out. (connect timeout={timeout})"
         )
-    elif kind is FaultKind.READ_TIMEOUT:
-        cause = TimeoutError("timed out")
-        error = requests.exceptions.ReadTimeout(f"{pool}: Read timed out.", request=request)
-    elif kind is FaultKind.CONNECT_TIMEOUT:
-        cause = TimeoutError("timed out")
-        error = requests.exceptions.ConnectTimeout(
-            f"{pool}: Max retries exceeded with url: {path} (Caused by ConnectTimeoutError("
-            f"'Connection to {urlsplit(url).hostname} timed out.'))",
-            request=request,
-        )
-    elif kind is FaultKind.RESET:
-        cause = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
-        error = requests.exceptions.ConnectionError(
-            f"('Connection aborted.', {cause!r})", request=request
-        )
-    else:
-        cause = ConnectionAbortedError("Remote end closed connection without response")
-        error = requests.exceptions.ConnectionError(
-            f"('Connection aborted.', RemoteDisconnected('{cause.args[0]}'))", request=request
-        )
-    error.__cause__ = cause
-    return error
+    if kind is FaultKind.READ_TIMEOUT:
+        return ReadTimeoutError(pool, str(request.url), f"Read timed out. (read timeout={timeout})")
+    if kind is FaultKind.RESET:
+        reset = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+        return ProtocolError("Connection aborted.", reset)
+    lost = RemoteDisconnected("Remote end closed connection without response")
+    return ProtocolError("Connection aborted.", lost)
+
+
+def emulate_urllib3(retries: Retry, request: requests.PreparedRequest, error: Exception) -> Retry:
+    """Do what urllib3 and requests do with a connection-level error.
+
+    ``responses`` replaces the adapter's ``send``, and with it urllib3's retries of failed
+    connections and reads; MLflow's session retries those for every method. So: count the
+    attempt against ``retries`` and return the retries left for the next attempt, or raise
+    the exception requests would raise. The back-off sleep is skipped, as ``responses``
+    skips it for retried statuses.
+    """
+    pool = _pool(str(request.url))
+    try:
+        return retries.increment(request.method, request.path_url, error=error, _pool=pool)
+    except MaxRetryError as exhausted:
+        reason = exhausted.reason
+        if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
+            raise requests.exceptions.ConnectTimeout(exhausted, request=request) from None
+        raise requests.exceptions.ConnectionError(exhausted, request=request) from None
+    except ReadTimeoutError as not_retried:
+        raise requests.exceptions.ReadTimeout(not_retried, request=request) from None
+    except (ProtocolError, OSError) as not_retried:
+        raise requests.exceptions.ConnectionError(not_retried, request=request) from None
 
 
 @dataclass
@@ -262,6 +291,10 @@ class Injection:
     seen: int = 0
     fired: int = 0
 
+    def __post_init__(self) -> None:
+        if (self.times is not None and self.times < 1) or self.after < 0:
+            raise ValueError("times must be >= 1 (or None for always) and after >= 0")
+
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
             return False
@@ -271,7 +304,7 @@ class Injection:
     def exhausted(self) -> bool:
         return self.times is not None and self.fired >= self.times
 
-    def _observe(self, free: bool) -> bool:
+    def observe(self, free: bool) -> bool:
         # Called once per matching request; True when this request gets the fault. A request
         # already answered by an earlier injection (not ``free``) still counts towards ``after``.
         self.seen += 1
@@ -288,19 +321,7 @@ class FaultPlan:
         self._lock = threading.Lock()
         self._injections: list[Injection] = []
 
-    def add(
-        self,
-        fault: Fault,
-        *,
-        method: str | None = None,
-        path: str | re.Pattern[str] | None = None,
-        times: int | None = 1,
-        after: int = 0,
-    ) -> Injection:
-        if (times is not None and times < 1) or after < 0:
-            raise ValueError("times must be >= 1 (or None for always) and after >= 0")
-        pattern = re.compile(path) if isinstance(path, str) else path
-        injection = Injection(fault, method, pattern, times, after)
+    def add(self, injection: Injection) -> Injection:
         with self._lock:
             self._injections.append(injection)
         return injection
@@ -310,7 +331,7 @@ class FaultPlan:
         chosen: Fault | None = None
         with self._lock:
             for injection in self._injections:
-                if injection.matches(method, path) and injection._observe(chosen is None):
+                if injection.matches(method, path) and injection.observe(chosen is None):
                     chosen = injection.fault
         return chosen
 

@@ -1,0 +1,90 @@
+"""``hokusai status``: where registrations go now, and which ones still wait to be pushed.
+
+Exit code 0 (it only reports; ``hokusai doctor`` judges), 2 when the configuration is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from hokusai.cli.output import EXIT_OK, print_json, print_table, style
+from hokusai.models import ProbeResult, RegistryStatus
+from hokusai.pending import PendingRegistration
+from hokusai.sync import record_dict
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "status",
+        help="the registry's mode and reachability, and pending registrations",
+        description="Show the mode, the URIs, the key (masked) and a fresh check of the hosted "
+        "registry, then the registrations made locally during an outage that `hokusai sync` "
+        "has not pushed yet.",
+    )
+    parser.add_argument("--json", action="store_true", help="print the status as JSON")
+    parser.add_argument(
+        "--no-probe", action="store_true", help="do not contact the hosted registry"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hokusai.registry import ModelRegistry
+
+    with ModelRegistry() as registry:
+        status = registry.status(probe=not args.no_probe)
+        pending = registry.pending_store().pending()
+    if args.json:
+        print_json({"registry": status.as_dict(), "pending": [record_dict(r) for r in pending]})
+        return EXIT_OK
+    _print_status(status)
+    _print_pending(pending)
+    return EXIT_OK
+
+
+def _probe_text(probe: ProbeResult | None) -> str:
+    if probe is None:
+        return "not checked"
+    text: str = probe.verdict
+    if probe.latency_ms is not None:
+        text += f" ({probe.latency_ms} ms)"
+    if probe.reason:
+        text += f": {probe.reason}"
+    return style(text, "green" if probe.verdict == "ok" else "red")
+
+
+def _print_status(status: RegistryStatus) -> None:
+    key = f"{status.masked_key} from {status.key_source}" if status.masked_key else "(none)"
+    print_table(
+        [
+            ("mode", status.mode),
+            ("registrations go", status.target),
+            ("remote tracking URI", status.remote_uri),
+            ("local tracking URI", status.local_uri),
+            ("API key", key),
+            ("hosted registry", _probe_text(status.last_probe)),
+            ("pending", str(status.pending_registrations)),
+        ]
+    )
+
+
+def _print_pending(pending: list[PendingRegistration]) -> None:
+    if not pending:
+        print("\nNo registrations waiting to be pushed.")
+        return
+    print(
+        style(
+            f"\n{len(pending)} registration(s) made locally, not yet on the hosted registry:",
+            "bold",
+        )
+    )
+    print_table(
+        [
+            (
+                f"{r.name} v{r.local_version}",
+                f"{r.created_at}  alias={r.alias or '-'}  ({r.reason})",
+            )
+            for r in pending
+        ]
+    )
+    print("next: run `hokusai sync` to push them.")

@@ -1,0 +1,309 @@
+"""Push registrations made locally during a fallback to the hosted registry, each exactly once.
+
+A pending record keeps the idempotency key its local registration was made with. The remote
+version is created with the same key in its tags, inside the creating request, and the remote
+store hands back a version that already holds the key instead of creating another. So a sync
+that was interrupted, or whose write was applied but whose answer was lost, simply runs again:
+the record is found on the remote, completed (its alias is a separate request and may be
+missing) and marked pushed. A record is marked pushed only after the remote holds it.
+
+::
+
+    with ModelRegistry() as registry:
+        report = sync_pending(registry)
+        print(report.counts)   # {'pushed': 2, 'already-present': 1, 'failed': 0, ...}
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from hokusai.backends.mlflow_store import MlflowStoreBackend
+from hokusai.config.tracking import TrackingConfig
+from hokusai.doctor import error_dict, no_key_error
+from hokusai.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    HokusaiError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RegistryUnavailableError,
+    TLSError,
+)
+from hokusai.models import TAG_IDEMPOTENCY_KEY, ModelRegistryEntry, ModelSource, RegistrationRequest
+from hokusai.pending import PendingRegistration, PendingStore
+from hokusai.probe import CircuitBreaker, ConnectivityProbe
+
+if TYPE_CHECKING:
+    from hokusai.registry import ModelRegistry
+
+Outcome = Literal["pushed", "already-present", "would-push", "failed", "not-attempted"]
+Stage = Literal["checking", "downloading", "uploading", "done"]
+OUTCOMES: tuple[Outcome, ...] = (
+    "pushed",
+    "already-present",
+    "would-push",
+    "failed",
+    "not-attempted",
+)
+# The key or the network is the problem, not the record: every later record would fail alike.
+_STOPS_THE_RUN = (AuthenticationError, PermissionDeniedError, TLSError)
+_MAY_BE_TRANSIENT = (RegistryUnavailableError, RateLimitedError)
+
+
+@dataclass(frozen=True)
+class SyncItem:
+    """What happened to one pending record."""
+
+    record: PendingRegistration
+    outcome: Outcome
+    remote_version: str | None = None
+    error: HokusaiError | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "idempotency_key": self.record.idempotency_key,
+            "name": self.record.name,
+            "local_version": self.record.local_version,
+            "alias": self.record.alias,
+            "outcome": self.outcome,
+            "remote_version": self.remote_version,
+            "note": self.note,
+            "error": error_dict(self.error),
+        }
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """The outcome per record. ``remote_error``: why a dry run could not consult the remote."""
+
+    remote_uri: str
+    dry_run: bool
+    items: tuple[SyncItem, ...] = ()
+    remote_error: HokusaiError | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {o: sum(1 for i in self.items if i.outcome == o) for o in OUTCOMES}
+
+    def having(self, outcome: Outcome) -> list[SyncItem]:
+        return [i for i in self.items if i.outcome == outcome]
+
+    @property
+    def complete(self) -> bool:
+        """True when every record is on the remote now (or would be pushed, in a dry run)."""
+        return not self.having("failed") and not self.having("not-attempted")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "remote_uri": self.remote_uri,
+            "dry_run": self.dry_run,
+            "counts": self.counts,
+            "complete": self.complete,
+            "remote_error": error_dict(self.remote_error),
+            "items": [i.as_dict() for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class SyncEvent:
+    """Progress: record ``index`` of ``total`` reached ``stage`` (``item`` is set when done)."""
+
+    index: int
+    total: int
+    record: PendingRegistration
+    stage: Stage
+    item: SyncItem | None = None
+
+
+Progress = Callable[[SyncEvent], None]
+
+
+@dataclass(frozen=True)
+class SyncParts:
+    """What a sync needs from a registry's wiring."""
+
+    config: TrackingConfig
+    remote: MlflowStoreBackend
+    local: MlflowStoreBackend
+    pending: PendingStore
+    probe: ConnectivityProbe
+    breaker: CircuitBreaker
+
+    @classmethod
+    def of(cls, registry: ModelRegistry) -> SyncParts:
+        # The registry's own providers: same key binding, same stores, same breaker.
+        container = registry._container
+        return cls(
+            config=registry.config,
+            remote=container.remote_store(),
+            local=container.local_store(),
+            pending=container.pending_store(),
+            probe=container.probe(),
+            breaker=container.breaker(),
+        )
+
+
+def sync_pending(
+    registry: ModelRegistry | SyncParts,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Push every pending registration to the remote registry; see the module docstring.
+
+    Raises ConfigurationError when the mode has no remote, and the probe's typed error
+    (AuthenticationError, RegistryUnavailableError, ...) when nothing can be pushed at all;
+    pending records are then untouched. A dry run reads the remote when it can, writes nothing.
+    """
+    parts = registry if isinstance(registry, SyncParts) else SyncParts.of(registry)
+    records = parts.pending.pending()
+    uri = parts.config.remote_uri.value
+    if not records:
+        return SyncReport(uri, dry_run)
+    remote_error = _preflight(parts)
+    if remote_error is not None and not dry_run:
+        raise remote_error
+    pusher = _Pusher(parts, dry_run=dry_run, remote_readable=remote_error is None)
+    items = tuple(pusher.run(records, progress or _ignore))
+    return SyncReport(uri, dry_run, items, remote_error)
+
+
+def _ignore(_event: SyncEvent) -> None:
+    return None
+
+
+def _preflight(parts: SyncParts) -> HokusaiError | None:
+    config = parts.config
+    mode = config.mode
+    if not mode.value.uses_remote:
+        raise ConfigurationError(
+            f"The mode is {mode.value.value!r} (from {mode.source}): there is no hosted registry "
+            "to push pending registrations to.",
+            hint="Run it again with HOKUSAI_MLFLOW_MODE=auto (or remote).",
+        )
+    if config.api_key is None:
+        return no_key_error(config)
+    # A fresh probe, not the breaker's memory: a sync is how the user says "it is back now".
+    outcome = parts.probe.check()
+    if outcome.reachable:
+        parts.breaker.reset()
+    return outcome.error
+
+
+class _Pusher:
+    def __init__(self, parts: SyncParts, *, dry_run: bool, remote_readable: bool) -> None:
+        self._parts = parts
+        self._dry_run = dry_run
+        self._remote_readable = remote_readable
+
+    def run(self, records: list[PendingRegistration], progress: Progress) -> Iterator[SyncItem]:
+        stopped: HokusaiError | None = None
+        total = len(records)
+        for index, record in enumerate(records, start=1):
+            if stopped is not None:
+                item = SyncItem(record, "not-attempted", error=stopped)
+            else:
+                item = self._one(record, _stage_reporter(progress, index, total, record))
+                stopped = self._stop_reason(item.error)
+            progress(SyncEvent(index, total, record, "done", item))
+            yield item
+
+    def _stop_reason(self, error: HokusaiError | None) -> HokusaiError | None:
+        if error is None or isinstance(error, _STOPS_THE_RUN):
+            return error
+        if isinstance(error, _MAY_BE_TRANSIENT):
+            # One lost answer should not end the run; a registry that is gone should.
+            return self._parts.probe.check().error
+        return None
+
+    def _one(self, record: PendingRegistration, report: Callable[[Stage], None]) -> SyncItem:
+        try:
+            self._check_addresses(record)
+            report("checking")
+            existing = self._on_remote(record) if self._remote_readable else None
+            if existing is not None:
+                return self._complete(record, existing)
+            if self._dry_run:
+                note = None if self._remote_readable else "remote not checked"
+                return SyncItem(record, "would-push", note=note)
+            entry = self._push(record, report)
+            self._parts.pending.mark_pushed(record.idempotency_key, str(entry.version))
+            return SyncItem(record, "pushed", entry.version, note=_alias_note(record))
+        except HokusaiError as error:
+            return SyncItem(record, "failed", error=error)
+
+    def _check_addresses(self, record: PendingRegistration) -> None:
+        """Push only where the record was meant to go, from where it was made."""
+        config = self._parts.config
+        for recorded, current, what in (
+            (record.remote_tracking_uri, config.remote_uri.value, "remote registry"),
+            (record.local_tracking_uri, config.local_uri.value, "local store"),
+        ):
+            if recorded.rstrip("/") != current.rstrip("/"):
+                raise ConfigurationError(
+                    f"{record.name!r} (local version {record.local_version}) was recorded for the "
+                    f"{what} {recorded}, but {current} is configured.",
+                    hint=f"Configure {recorded} again to sync it, or leave it pending.",
+                )
+
+    def _on_remote(self, record: PendingRegistration) -> ModelRegistryEntry | None:
+        found = self._parts.remote.search_versions(
+            name=record.name, tags={TAG_IDEMPOTENCY_KEY: record.idempotency_key}
+        )
+        return found[0] if found else None
+
+    def _complete(self, record: PendingRegistration, entry: ModelRegistryEntry) -> SyncItem:
+        """The remote holds the version (an earlier run, or an answer lost): finish the job."""
+        alias = record.alias
+        missing_alias = alias is not None and alias not in entry.aliases
+        if self._dry_run:
+            note = f"alias {alias!r} would be set" if missing_alias else None
+            return SyncItem(record, "already-present", entry.version, note=note)
+        note = None
+        if missing_alias and alias is not None and entry.version is not None:
+            self._parts.remote.set_alias(record.name, alias, entry.version)
+            note = f"alias {alias!r} set"
+        self._parts.pending.mark_pushed(record.idempotency_key, str(entry.version))
+        return SyncItem(record, "already-present", entry.version, note=note)
+
+    def _push(
+        self, record: PendingRegistration, report: Callable[[Stage], None]
+    ) -> ModelRegistryEntry:
+        with tempfile.TemporaryDirectory(prefix="hokusai-sync-") as tmp:
+            report("downloading")
+            files = self._parts.local.download(record.name, record.local_version, Path(tmp))
+            report("uploading")
+            return self._parts.remote.register(
+                RegistrationRequest(
+                    name=record.name,
+                    source=ModelSource(local_dir=files),
+                    tags=dict(record.tags),
+                    # The same key: a version already holding it is returned, not duplicated.
+                    idempotency_key=record.idempotency_key,
+                    description=record.description,
+                    alias=record.alias,
+                )
+            )
+
+
+def _stage_reporter(
+    progress: Progress, index: int, total: int, record: PendingRegistration
+) -> Callable[[Stage], None]:
+    return lambda stage: progress(SyncEvent(index, total, record, stage))
+
+
+def _alias_note(record: PendingRegistration) -> str | None:
+    return f"alias {record.alias!r} set" if record.alias else None
+
+
+def record_dict(record: PendingRegistration) -> dict[str, Any]:
+    """A pending record as JSON (``status --json``); it holds no secret."""
+    data = asdict(record)
+    data["tags"] = dict(record.tags)
+    return data

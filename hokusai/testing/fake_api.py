@@ -1,0 +1,255 @@
+"""The REST plumbing of the fake MLflow server: requests, replies, errors, routes and the store.
+
+Handlers live in :mod:`fake_tracking`, :mod:`fake_registry` and :mod:`fake_artifacts`; each
+module fills its own :class:`Routes` table and :mod:`fake_state` serves them all. A handler
+takes the :class:`MlflowStore` and an :class:`ApiRequest` and returns a JSON dict (or an
+:class:`ApiReply`); it fails by raising :class:`ApiError`, which becomes MLflow's
+``{"error_code": ..., "message": ...}`` answer with the HTTP status MLflow's server uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+from urllib.parse import parse_qs
+
+from hokusai.testing import fake_search
+from hokusai.testing.fake_entities import (
+    Experiment,
+    JsonDict,
+    LoggedModel,
+    ModelVersion,
+    RegisteredModel,
+    Run,
+)
+
+ARTIFACTS_SCHEME = "mlflow-artifacts:"
+ARTIFACTS_ROOT = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+class ApiError(Exception):
+    """An MLflow error answer: ``{"error_code": ..., "message": ...}`` with its HTTP status."""
+
+    def __init__(self, status: int, error_code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+
+    def reply(self) -> ApiReply:
+        return ApiReply.json({"error_code": self.error_code, "message": str(self)}, self.status)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "RESOURCE_DOES_NOT_EXIST", message)
+
+
+def already_exists(message: str) -> ApiError:
+    return ApiError(400, "RESOURCE_ALREADY_EXISTS", message)
+
+
+def invalid(message: str) -> ApiError:
+    return ApiError(400, "INVALID_PARAMETER_VALUE", message)
+
+
+@dataclass(frozen=True)
+class ApiReply:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+    @classmethod
+    def json(cls, payload: JsonDict, status: int = 200) -> ApiReply:
+        return cls(status, json.dumps(payload).encode())
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One upstream request: its parameters come from the JSON body, or the query for GET."""
+
+    method: str
+    path: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    body: bytes = b""
+    user: str | None = None
+
+    @classmethod
+    def build(
+        cls, method: str, path: str, query: str, body: bytes, user: str | None = None
+    ) -> ApiRequest:
+        params: dict[str, Any] = {
+            key: values[0] if len(values) == 1 else values
+            for key, values in parse_qs(query, keep_blank_values=True).items()
+        }
+        # Artifact uploads carry file bytes, not JSON.
+        if body and not path.startswith(ARTIFACTS_ROOT):
+            try:
+                params.update(json.loads(body))
+            except (ValueError, TypeError) as exc:
+                raise ApiError(400, "MALFORMED_REQUEST", f"Malformed JSON body: {exc}") from exc
+        return cls(method.upper(), path, params, body, user)
+
+    def with_params(self, **params: Any) -> ApiRequest:
+        return replace(self, params={**self.params, **params})
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.params.get(name)
+        return default if value is None else str(value)
+
+    def required(self, name: str) -> str:
+        value = self.text(name)
+        if not value:
+            raise invalid(f"Missing value for required parameter '{name}'.")
+        return value
+
+    def number(self, name: str, default: int) -> int:
+        try:
+            return int(self.params.get(name) or default)
+        except (TypeError, ValueError) as exc:
+            raise invalid(f"Parameter '{name}' must be an integer.") from exc
+
+    def items(self, name: str) -> list[Any]:
+        value = self.params.get(name)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list) else [value]
+
+    def pairs(self, name: str = "tags") -> dict[str, str]:
+        """A ``[{"key": ..., "value": ...}]`` parameter (tags, params) as a dict."""
+        return {str(i["key"]): str(i.get("value", "")) for i in self.items(name)}
+
+
+def enum_name(value: object, names: list[str]) -> str:
+    """An enum given as its name or (protobuf JSON allows both) as its number."""
+    text = str(value)
+    if text.isdigit() and int(text) < len(names):
+        return names[int(text)]
+    return text
+
+
+@dataclass
+class MlflowStore:
+    """All the fake's MLflow data, plus lookups that fail the way MLflow does."""
+
+    experiments: dict[str, Experiment] = field(default_factory=dict)
+    runs: dict[str, Run] = field(default_factory=dict)
+    logged_models: dict[str, LoggedModel] = field(default_factory=dict)
+    registered_models: dict[str, RegisteredModel] = field(default_factory=dict)
+    artifacts: dict[str, bytes] = field(default_factory=dict)
+    next_experiment_id: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.experiments:
+            self.experiments["0"] = Experiment("0", "Default", f"{ARTIFACTS_SCHEME}/0")
+
+    def experiment(self, experiment_id: str) -> Experiment:
+        if experiment_id not in self.experiments:
+            raise not_found(f"No Experiment with id={experiment_id} exists")
+        return self.experiments[experiment_id]
+
+    def experiment_named(self, name: str) -> Experiment:
+        for experiment in self.experiments.values():
+            if experiment.name == name:
+                return experiment
+        raise not_found(f"Could not find experiment with name '{name}'")
+
+    def run(self, run_id: str) -> Run:
+        if run_id not in self.runs:
+            raise not_found(f"Run with id={run_id} not found")
+        return self.runs[run_id]
+
+    def logged_model(self, model_id: str) -> LoggedModel:
+        if model_id not in self.logged_models:
+            raise not_found(f"Logged model with ID '{model_id}' not found.")
+        return self.logged_models[model_id]
+
+    def registered_model(self, name: str) -> RegisteredModel:
+        if name not in self.registered_models:
+            raise not_found(f"Registered Model with name={name} not found")
+        return self.registered_models[name]
+
+    def model_version(self, name: str, version: str) -> ModelVersion:
+        model = self.registered_model(name)
+        number = int(version) if version.isdigit() else -1
+        if number not in model.versions:
+            raise not_found(f"Model Version (name={name}, version={version}) not found")
+        return model.versions[number]
+
+
+class Tagged(Protocol):
+    tags: dict[str, str]
+
+    def touch(self) -> None: ...
+
+
+def set_tag(entity: Tagged, request: ApiRequest) -> JsonDict:
+    """The ``set-tag`` endpoints: ``key`` and ``value`` parameters, an empty answer."""
+    entity.tags[request.required("key")] = request.text("value")
+    entity.touch()
+    return {}
+
+
+def delete_tag(entity: Tagged, key: str) -> JsonDict:
+    entity.tags.pop(key, None)
+    entity.touch()
+    return {}
+
+
+Handler = Callable[[MlflowStore, ApiRequest], "JsonDict | ApiReply"]
+
+
+class Routes:
+    """A table of handlers, filled by decorating them: ``@route("POST", "runs/create")``.
+
+    A path without a leading slash lives under MLflow's ``/api/2.0/mlflow/`` REST root;
+    named groups in the path (``(?P<model_id>[^/]+)``) become request parameters.
+    """
+
+    def __init__(self, *tables: Routes) -> None:
+        self._table: list[tuple[str, re.Pattern[str], Handler]] = [
+            entry for table in tables for entry in table._table
+        ]
+
+    def __call__(self, method: str, path: str) -> Callable[[Handler], Handler]:
+        full = path if path.startswith("/") else f"/api/2.0/mlflow/{path}"
+        pattern = re.compile(full + "$")
+
+        def register(handler: Handler) -> Handler:
+            self._table.append((method, pattern, handler))
+            return handler
+
+        return register
+
+    def dispatch(self, store: MlflowStore, request: ApiRequest) -> ApiReply | None:
+        """The handler's reply, or None when no route matches."""
+        for method, pattern, handler in self._table:
+            match = pattern.match(request.path)
+            if match and method == request.method:
+                result = handler(store, request.with_params(**match.groupdict()))
+                return result if isinstance(result, ApiReply) else ApiReply.json(result)
+        return None
+
+
+def search(
+    request: ApiRequest,
+    candidates: list[Any],
+    *,
+    default_order: list[str],
+    default_max: int,
+    clauses: list[fake_search.Clause] | None = None,
+) -> tuple[list[Any], str]:
+    """Filter, order and page records that offer ``lookup(kind, key)``: a page and its token."""
+    if clauses is None:
+        clauses = fake_search.parse_filter(request.text("filter"))
+    hits = [c for c in candidates if fake_search.matches_all(clauses, c.lookup)]
+    order_by = [str(o) for o in request.items("order_by")] or default_order
+    ordered = fake_search.order(hits, order_by, lambda item, key: item.lookup("attribute", key))
+    max_results = request.number("max_results", default_max)
+    return fake_search.page(ordered, max_results, request.text("page_token") or None)
+
+
+def paged(key: str, items: list[JsonDict], token: str) -> JsonDict:
+    """A search answer; like protobuf JSON, without ``next_page_token`` on the last page."""
+    return {key: items, **({"next_page_token": token} if token else {})}
