@@ -47,7 +47,8 @@ class Binding:
     serial: int
 
     def matches(self, url: str) -> bool:
-        if not (url == self.prefix or url.startswith(self.prefix + "/")):
+        normalised = _normalise(url)
+        if not (normalised == self.prefix or normalised.startswith(self.prefix + "/")):
             return False
         parts = urlsplit(url)
         return parts.scheme == "https" or (
@@ -62,7 +63,7 @@ def _normalise(uri: str) -> str:
     host = (parts.hostname or "").lower()
     default_port = {"http": 80, "https": 443}.get(parts.scheme)
     port = f":{parts.port}" if parts.port and parts.port != default_port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path.rstrip('/')}"
+    return f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
 
 
 class _BindingTable:

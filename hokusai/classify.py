@@ -102,7 +102,7 @@ def from_response(
         )
     if status == 404 or code == "RESOURCE_DOES_NOT_EXIST":
         return ModelNotFoundError(
-            f"Not found {where}: {detail}.",
+            f"Not found {where}: {detail} (HTTP {status}).",
             error_code=code or None,
             status=status,
             hint="Check the name and version, and that the tracking URI is the registry's.",

@@ -293,13 +293,12 @@ def _conflicts(env: Mapping[str, str], config: TrackingConfig | None) -> Iterato
         yield _basic_auth_warning(str(credentials_file))
     auth = env.get("MLFLOW_TRACKING_AUTH", "").strip()
     if auth and auth != PROVIDER_NAME:
-        yield Check(
-            "MLFLOW_TRACKING_AUTH",
-            "fail",
+        error = ConfigurationError(
             f"MLFLOW_TRACKING_AUTH={auth!r} selects another MLflow auth provider; the SDK "
-            "refuses to register, as the Hokusai key could not be sent",
+            "refuses to register, as the Hokusai key could not be sent.",
             hint=f"Unset MLFLOW_TRACKING_AUTH (hokusai sets it to {PROVIDER_NAME!r} itself).",
         )
+        yield Check("MLFLOW_TRACKING_AUTH", "fail", error.message, error=error)
     for legacy, new in (
         ("MLFLOW_TRACKING_TOKEN", "HOKUSAI_API_KEY"),
         ("MLFLOW_TRACKING_URI", "HOKUSAI_TRACKING_URI"),
@@ -357,13 +356,13 @@ def _transport_warning(config: TrackingConfig) -> Iterator[Check]:
             hint="Use https://registry.hokus.ai/api/mlflow.",
         )
         return
-    yield Check(
-        "plain http",
-        "fail" if config.api_key is not None else "warn",
-        f"the registry {config.remote_uri.value} is plain http: the SDK will not send the key "
-        "there",
-        hint=InsecureTransportError.default_hint,
+    refused = InsecureTransportError(
+        f"The registry {config.remote_uri.value} is plain http: the SDK will not send the key "
+        "there.",
+        uri=config.remote_uri.value,
     )
+    verdict: Verdict = "fail" if config.api_key is not None else "warn"
+    yield Check("plain http", verdict, refused.message, error=refused)
 
 
 # -- the network checks -----------------------------------------------------------------------
@@ -404,11 +403,13 @@ class _Checks:
             steps.append(("registry read", self.read))
             steps.append(("registry write", self.write if write_check else self.write_skipped))
         results: list[Check] = []
+        failed: Check | None = None
         for name, step in steps:
-            if results and results[-1].verdict == "fail":
-                results.append(Check(name, "skip", f"not run: {results[-1].name} failed"))
+            if failed is not None:
+                results.append(Check(name, "skip", f"not run: {failed.name} failed"))
                 continue
             results.append(step())
+            failed = results[-1] if results[-1].verdict == "fail" else None
         return results
 
     def _down(self, name: str, message: str, reason: str, ms: float) -> Check:
@@ -445,10 +446,9 @@ class _Checks:
                     host, address, port, self.config.probe_timeout.value
                 )
             except ssl.SSLError as exc:
+                why = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
                 tls_error = TLSError(
-                    f"The TLS handshake with {host} failed "
-                    f"({getattr(exc, 'verify_message', None) or exc.reason or exc}).",
-                    **self.ctx.kwargs(),
+                    f"The TLS handshake with {host} failed ({why}).", **self.ctx.kwargs()
                 )
                 return Check("tls", "fail", tls_error.message, elapsed(), tls_error)
             except OSError as exc:

@@ -27,6 +27,7 @@ TAG_BENCHMARK_VALUE = "benchmark_value"
 # Written at creation, inside the same request, so a retried or re-synced registration can be
 # recognised on the server and never becomes a second version.
 TAG_IDEMPOTENCY_KEY = "hokusai.idempotency_key"
+TAG_LOGGED_MODEL_ID = "hokusai.logged_model_id"
 
 
 @dataclass(frozen=True)

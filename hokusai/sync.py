@@ -260,17 +260,27 @@ class _Pusher:
 
     def _complete(self, record: PendingRegistration, entry: ModelRegistryEntry) -> SyncItem:
         """The remote holds the version (an earlier run, or an answer lost): finish the job."""
-        alias = record.alias
-        missing_alias = alias is not None and alias not in entry.aliases
-        if self._dry_run:
-            note = f"alias {alias!r} would be set" if missing_alias else None
-            return SyncItem(record, "already-present", entry.version, note=note)
-        note = None
-        if missing_alias and alias is not None and entry.version is not None:
-            self._parts.remote.set_alias(record.name, alias, entry.version)
-            note = f"alias {alias!r} set"
-        self._parts.pending.mark_pushed(record.idempotency_key, str(entry.version))
+        note = self._complete_alias(record, str(entry.version))
+        if not self._dry_run:
+            self._parts.pending.mark_pushed(record.idempotency_key, str(entry.version))
         return SyncItem(record, "already-present", entry.version, note=note)
+
+    def _complete_alias(self, record: PendingRegistration, version: str) -> str | None:
+        # Aliases are a second request after the version's creation, so an interrupted run can
+        # leave them unset. Asked for directly: MLflow's version search does not return them.
+        alias = record.alias
+        if alias is None:
+            return None
+        current = self._parts.remote.get_by_alias(record.name, alias)
+        if current is not None and current.version == version:
+            return None
+        if current is not None and int(current.version or 0) > int(version):
+            # Someone moved it to a newer version since: that choice stands.
+            return f"alias {alias!r} left on the newer version {current.version}"
+        if self._dry_run:
+            return f"alias {alias!r} would be set"
+        self._parts.remote.set_alias(record.name, alias, version)
+        return f"alias {alias!r} set"
 
     def _push(
         self, record: PendingRegistration, report: Callable[[Stage], None]

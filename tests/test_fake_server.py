@@ -669,6 +669,27 @@ def test_two_registries_in_two_threads_keep_to_themselves(
     assert seen == {region: [f"{region}-{i}" for i in range(3)] for region in ("east", "west")}
 
 
+def test_same_base_url_in_two_threads_goes_to_the_threads_own_fake(
+    use_key: Callable[[str | None], None],
+) -> None:
+    barrier = threading.Barrier(2)
+    seen: dict[str, list[str]] = {}
+
+    def work(name: str) -> None:
+        with FakeRegistryServer() as srv:
+            barrier.wait(timeout=10)
+            MlflowClient(tracking_uri=srv.tracking_uri).create_registered_model(name)
+            barrier.wait(timeout=10)
+            seen[name] = sorted(srv.state.registered_models)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert seen == {"a": ["a"], "b": ["b"]}
+
+
 def test_the_plugin_imports_neither_mlflow_nor_responses() -> None:
     code = (
         "import sys, hokusai.testing.pytest_plugin as p; "

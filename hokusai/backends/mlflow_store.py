@@ -21,6 +21,7 @@ from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, Re
 from hokusai.mlflow_scope import bounded_requests
 from hokusai.models import (
     TAG_IDEMPOTENCY_KEY,
+    TAG_LOGGED_MODEL_ID,
     TAG_MODEL_ID,
     ModelRegistryEntry,
     ProbeResult,
@@ -135,7 +136,11 @@ class MlflowStoreBackend:
                 name=request.name,
                 source=source,
                 run_id=run_id,
-                tags={**request.tags, TAG_IDEMPOTENCY_KEY: request.idempotency_key},
+                tags={
+                    **request.tags,
+                    TAG_IDEMPOTENCY_KEY: request.idempotency_key,
+                    **({TAG_LOGGED_MODEL_ID: logged_model_id} if logged_model_id else {}),
+                },
                 description=request.description,
                 model_id=logged_model_id,
             )
@@ -202,12 +207,12 @@ class MlflowStoreBackend:
         name, _, version = ref.partition("/")
         if not version:
             raise RegistryError(f"{uri!r} names no version; use models:/<name>/<version>.")
-        existing = (
-            client.get_model_version_by_alias(name, version[1:])
-            if version.startswith("@")
-            else client.get_model_version(name, version)
-        )
-        return str(existing.source), existing.run_id, getattr(existing, "model_id", None)
+        if version.startswith("@"):
+            version = _aliases(client.get_registered_model(name)).get(version[1:], "")
+            if not version:
+                raise RegistryError(f"{uri!r}: model {name!r} has no such alias.")
+        existing = client.get_model_version(name, version)
+        return str(existing.source), existing.run_id, _logged_model_id(existing)
 
     def _ensure_registered_model(self, client: Any, name: str) -> None:
         try:
@@ -229,7 +234,7 @@ class MlflowStoreBackend:
             model_id=tags.get(TAG_MODEL_ID),
             run_id=version.run_id or None,
             source=version.source,
-            logged_model_id=getattr(version, "model_id", None),
+            logged_model_id=_logged_model_id(version),
             tags=tags,
             aliases=tuple(version.aliases or ()),
             idempotency_key=tags.get(TAG_IDEMPOTENCY_KEY),
@@ -250,9 +255,12 @@ class MlflowStoreBackend:
         return sorted(matching, key=lambda e: (e.name, int(e.version or 0)))
 
     def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
+        # Stores disagree on the error for a missing alias (404 vs INVALID_PARAMETER_VALUE), so
+        # read the model's alias table instead of interpreting an error.
         try:
             with self._operation(f"reading alias {alias!r} of {name!r}") as client:
-                return self._entry(client.get_model_version_by_alias(name, alias))
+                version = _aliases(client.get_registered_model(name)).get(alias)
+                return self._entry(client.get_model_version(name, version)) if version else None
         except ModelNotFoundError:
             return None
 
@@ -269,3 +277,17 @@ class MlflowStoreBackend:
                 artifact_uri=source, dst_path=str(dst), tracking_uri=self._uri
             )
         return Path(local)
+
+
+def _aliases(registered_model: Any) -> dict[str, str]:
+    """MLflow returns a registered model's aliases as a dict or a list of alias entities."""
+    raw = registered_model.aliases or {}
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    return {str(a.alias): str(a.version) for a in raw}
+
+
+def _logged_model_id(version: Any) -> str | None:
+    # MLflow's client drops model_id when it parses a model version, so versions this SDK
+    # creates carry it as a tag too.
+    return getattr(version, "model_id", None) or (version.tags or {}).get(TAG_LOGGED_MODEL_ID)

@@ -77,8 +77,9 @@ def exit_code(report: DoctorReport) -> int:
 
 def _line(check: Check) -> tuple[str, str]:
     label, colour = _MARKS[check.verdict]
-    latency = f"{check.latency_ms:7.1f} ms  " if check.latency_ms is not None else " " * 12
-    return f"{style(label.ljust(4), colour)} {check.name}", f"{latency}{check.detail}"
+    # Padded before colouring so that escape codes never shift the columns.
+    latency = f"{check.latency_ms:7.1f} ms" if check.latency_ms is not None else " " * 10
+    return check.name, f"{style(label.ljust(4), colour)} {latency}  {check.detail}"
 
 
 def _print(report: DoctorReport) -> None:

@@ -58,7 +58,7 @@ def _print_status(status: RegistryStatus) -> None:
     print_table(
         [
             ("mode", status.mode),
-            ("registrations go", status.target),
+            ("target", status.target),
             ("remote tracking URI", status.remote_uri),
             ("local tracking URI", status.local_uri),
             ("API key", key),

@@ -13,6 +13,7 @@ import sys
 
 from hokusai.cli.output import EXIT_OK, EXIT_PARTIAL, print_json, print_table, style
 from hokusai.cli.register import library_output_to_stderr
+from hokusai.errors import HokusaiError, RateLimitedError, RegistryUnavailableError
 from hokusai.sync import SyncEvent, SyncItem, SyncReport, sync_pending
 
 _STAGE_TEXT = {
@@ -99,7 +100,10 @@ def _print(report: SyncReport) -> None:
     print(style(summary, "green" if report.complete else "red"))
     failure = next((i.error for i in report.items if i.error is not None), None)
     if failure is not None:
-        hint = f" {failure.hint}" if failure.hint else ""
-        print(
-            f"next: the failed ones stay pending; fix the cause and run `hokusai sync` again.{hint}"
-        )
+        print(f"next: {_next_step(failure)} The failed ones stay pending.")
+
+
+def _next_step(error: HokusaiError) -> str:
+    if isinstance(error, RegistryUnavailableError | RateLimitedError):
+        return "Run `hokusai sync` again when the registry answers (`hokusai doctor` checks it)."
+    return f"{error.hint or 'Fix the cause above.'} Then run `hokusai sync` again."

@@ -116,7 +116,13 @@ class RequestRecord:
 
 
 class FakeRegistryServer:
-    """The fake registry. See the module docstring for the ways to run it."""
+    """The fake registry; see the module docstring for the ways to run it.
+
+    ``tracking_uri`` is what MLflow is pointed at and ``health_url`` the unauthenticated
+    health check. ``state`` holds the MLflow data (:class:`FakeMlflowState`), ``faults`` the
+    scheduled failures, ``requests`` the log of what was asked, and ``mock`` the underlying
+    ``responses.RequestsMock``. Keys default to ``DEFAULT_KEYS``.
+    """
 
     def __init__(
         self, base_url: str = DEFAULT_BASE_URL, keys: Mapping[str, KeyGrant] | None = None
@@ -292,7 +298,8 @@ def _outcome(
         reply = serve()
         return reply[0], reply
     if fault.kind is FaultKind.STATUS:
-        return fault.http_status, (fault.http_status or 500, dict(fault.headers), fault.body)
+        code = fault.http_status or 500
+        return code, (code, dict(fault.headers), fault.body)
     if fault.kind is FaultKind.APPLIED_THEN_LOST:
         serve()  # the server does the work; only the answer goes missing
     return None, fault.interrupt(request)
@@ -340,6 +347,7 @@ class _Router:
         self._lock = threading.Lock()
         self._active: list[FakeRegistryServer] = []
         self._patcher: Any = None
+        self.original_send: Callable[..., Any] = HTTPAdapter.send
 
     def attach(self, server: FakeRegistryServer) -> None:
         with self._lock:
@@ -347,6 +355,7 @@ class _Router:
                 return
             self._active.append(server)
             if self._patcher is None:
+                self.original_send = HTTPAdapter.send
                 self._patcher = mock.patch.object(HTTPAdapter, "send", _routed_send)
                 self._patcher.start()
 
@@ -372,13 +381,12 @@ class _Router:
 
 
 _ROUTER = _Router()
-_REAL_SEND = HTTPAdapter.send
 
 
 def _routed_send(adapter: HTTPAdapter, request: PreparedRequest, *args: Any, **kwargs: Any) -> Any:
     chosen = _ROUTER.pick(str(request.url))
     if chosen is None:  # every fake stopped while this request was on its way
-        return _REAL_SEND(adapter, request, *args, **kwargs)
+        return _ROUTER.original_send(adapter, request, *args, **kwargs)
     send = chosen.unbound_on_send()
     retries = adapter.max_retries
     while True:

@@ -180,7 +180,11 @@ class Fault:
 
     @classmethod
     def timeout(cls, *, connect: bool = False) -> Fault:
-        """No answer in time: ``ReadTimeout``, or ``ConnectTimeout`` with ``connect=True``."""
+        """No answer in time (``connect=True``: no connection in time).
+
+        Plain ``requests`` raises ``ReadTimeout`` (``ConnectTimeout``); MLflow's retrying
+        session turns a read timeout into a ``ConnectionError`` once its retries run out.
+        """
         return cls(FaultKind.CONNECT_TIMEOUT if connect else FaultKind.READ_TIMEOUT)
 
     @classmethod
