@@ -35,9 +35,7 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit, fake-server and CLI tests (no real server); extra args go to pytest."""
     session.install("-e", TEST_EXTRAS, "pytest-xdist")
-    session.run(
-        "pytest", "-m", "not integration", "-n", "2", *session.posargs, env=TEST_ENV
-    )
+    session.run("pytest", "-m", "not integration", "-n", "2", *session.posargs, env=TEST_ENV)
 
 
 @nox.session

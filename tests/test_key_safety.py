@@ -117,7 +117,13 @@ def test_two_registries_with_two_keys_in_two_threads_each_send_their_own(
     assert len(fake.model_versions("model-alice")) == 3
     assert len(fake.model_versions("model-bob")) == 3
     for record in fake.requests:
-        owner = "alice" if "model-alice" in record.path else "bob" if "model-bob" in record.path else None
+        owner = (
+            "alice"
+            if "model-alice" in record.path
+            else "bob"
+            if "model-bob" in record.path
+            else None
+        )
         if owner:
             assert record.user == owner
     users = {r.user for r in fake.requests}

@@ -78,7 +78,9 @@ def test_a_model_directory_registers_its_real_files(
     mlflow.sklearn.save_model(sk_model, str(model_dir), pip_requirements=["scikit-learn"])
     entry = registry.register_model(model_dir, "exported")
     back = registry.download_model("exported", entry.version, tmp_path / "back")
-    originals = {p.relative_to(model_dir): p.read_bytes() for p in model_dir.rglob("*") if p.is_file()}
+    originals = {
+        p.relative_to(model_dir): p.read_bytes() for p in model_dir.rglob("*") if p.is_file()
+    }
     copies = {p.relative_to(back): p.read_bytes() for p in back.rglob("*") if p.is_file()}
     assert copies == originals
 
@@ -89,11 +91,27 @@ BAD_INPUTS = [
     ("model", lambda r, m: r.register_model(object(), "ok"), "Cannot register"),
     ("path", lambda r, m: r.register_model("/no/such/dir", "ok"), "neither a model URI"),
     ("address", lambda r, m: r.register_improved_model(m, "b", {"a": 1.0}, "0x12"), "0x followed"),
-    ("metric", lambda r, m: r.register_improved_model(m, "b", {"a": "x"}, ADDRESS), "finite number"),
-    ("metric-nan", lambda r, m: r.register_improved_model(m, "b", {"a": float("nan")}, ADDRESS), "finite"),
+    (
+        "metric",
+        lambda r, m: r.register_improved_model(m, "b", {"a": "x"}, ADDRESS),
+        "finite number",
+    ),
+    (
+        "metric-nan",
+        lambda r, m: r.register_improved_model(m, "b", {"a": float("nan")}, ADDRESS),
+        "finite",
+    ),
     ("no-metrics", lambda r, m: r.register_improved_model(m, "b", {}, ADDRESS), "non-empty"),
-    ("token", lambda r, m: r.register_tokenized_model("runs:/x/m", "n", "bad token!", "m", 1.0), "token_id"),
-    ("baseline-value", lambda r, m: r.register_tokenized_model("runs:/x/m", "n", "T", "m", True), "finite"),
+    (
+        "token",
+        lambda r, m: r.register_tokenized_model("runs:/x/m", "n", "bad token!", "m", 1.0),
+        "token_id",
+    ),
+    (
+        "baseline-value",
+        lambda r, m: r.register_tokenized_model("runs:/x/m", "n", "T", "m", True),
+        "finite",
+    ),
     ("tag-size", lambda r, m: r.register_model(m, "ok", tags={"k": "x" * 5001}), "at most 5000"),
 ]
 

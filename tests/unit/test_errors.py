@@ -21,15 +21,51 @@ CTX = ErrorContext(
     ("status", "body", "headers", "cls", "builtin"),
     [
         (401, {"error": "API key required"}, {}, errors.AuthenticationError, PermissionError),
-        (401, {"error": "Invalid or expired API key"}, {}, errors.AuthenticationError, PermissionError),
-        (403, {"error": "REGISTRY_ADMIN_REQUIRED"}, {}, errors.PermissionDeniedError, PermissionError),
+        (
+            401,
+            {"error": "Invalid or expired API key"},
+            {},
+            errors.AuthenticationError,
+            PermissionError,
+        ),
+        (
+            403,
+            {"error": "REGISTRY_ADMIN_REQUIRED"},
+            {},
+            errors.PermissionDeniedError,
+            PermissionError,
+        ),
         (403, {"error": "FORBIDDEN"}, {}, errors.PermissionDeniedError, PermissionError),
-        (429, {"error": "rate limited"}, {"Retry-After": "60"}, errors.RateLimitedError, ConnectionError),
+        (
+            429,
+            {"error": "rate limited"},
+            {"Retry-After": "60"},
+            errors.RateLimitedError,
+            ConnectionError,
+        ),
         (502, None, {}, errors.RegistryUnavailableError, ConnectionError),
-        (503, {"error": "ARTIFACTS_DISABLED"}, {}, errors.RegistryUnavailableError, ConnectionError),
+        (
+            503,
+            {"error": "ARTIFACTS_DISABLED"},
+            {},
+            errors.RegistryUnavailableError,
+            ConnectionError,
+        ),
         (504, None, {}, errors.RegistryUnavailableError, ConnectionError),
-        (404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"}, {}, errors.ModelNotFoundError, LookupError),
-        (400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "bad"}, {}, errors.RegistryError, RuntimeError),
+        (
+            404,
+            {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"},
+            {},
+            errors.ModelNotFoundError,
+            LookupError,
+        ),
+        (
+            400,
+            {"error_code": "INVALID_PARAMETER_VALUE", "message": "bad"},
+            {},
+            errors.RegistryError,
+            RuntimeError,
+        ),
     ],
 )
 def test_classified_by_status_and_body(
@@ -47,7 +83,9 @@ def test_classified_by_status_and_body(
 def test_permission_errors_carry_the_proxy_code_and_a_specific_next_step() -> None:
     admin = from_response(403, {"error": "REGISTRY_ADMIN_REQUIRED"}, {}, CTX)
     scope = from_response(403, {"error": "FORBIDDEN"}, {}, CTX)
-    assert isinstance(admin, errors.PermissionDeniedError) and admin.code == "REGISTRY_ADMIN_REQUIRED"
+    assert (
+        isinstance(admin, errors.PermissionDeniedError) and admin.code == "REGISTRY_ADMIN_REQUIRED"
+    )
     assert isinstance(scope, errors.PermissionDeniedError) and scope.code == "FORBIDDEN"
     assert "registry access" in admin.hint and "model:write" in scope.hint
 
@@ -76,4 +114,6 @@ def test_every_error_is_a_hokusai_error_and_a_builtin() -> None:
         errors.LocalStoreError,
     ):
         assert issubclass(cls, errors.HokusaiError)
-        assert any(issubclass(cls, b) for b in (ValueError, PermissionError, ConnectionError, OSError))
+        assert any(
+            issubclass(cls, b) for b in (ValueError, PermissionError, ConnectionError, OSError)
+        )
