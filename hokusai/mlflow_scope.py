@@ -3,8 +3,8 @@
 MLflow reads its retry and timeout settings from the environment on every request, and its
 defaults retry for minutes (and retry POSTs, which can create a model version twice). While any
 SDK operation runs, the process sees ``MLFLOW_HTTP_REQUEST_MAX_RETRIES=0`` and a bounded
-``MLFLOW_HTTP_REQUEST_TIMEOUT``; the SDK decides about retries itself, knowing which writes are
-safe to repeat. A value the user set explicitly is left alone. Outside SDK calls the environment
+``MLFLOW_HTTP_REQUEST_TIMEOUT``: a failed step fails fast, and the SDK falls back or raises,
+with the idempotency key making a later retry or sync safe. A value the user set explicitly is left alone. Outside SDK calls the environment
 is as the user left it.
 """
 
@@ -24,6 +24,9 @@ def _bounds(timeout: float) -> dict[str, str]:
     return {
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
         "MLFLOW_HTTP_REQUEST_TIMEOUT": str(max(1, round(timeout))),
+        # MLflow prints a "View run" link to stdout after each run, costing a request, and on
+        # this registry the link points at the API mount, not at a page a user can open.
+        "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
     }
 
 

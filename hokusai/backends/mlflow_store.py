@@ -143,6 +143,8 @@ class MlflowStoreBackend:
                 },
                 description=request.description,
                 model_id=logged_model_id,
+                # MLflow would wait up to 300 s for a version stuck in PENDING_REGISTRATION.
+                await_creation_for=max(1, round(self._timeout)),
             )
             return self._ensure_alias(client, self._entry(version), request.alias)
 

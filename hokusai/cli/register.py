@@ -8,9 +8,6 @@ configuration, 3 key rejected, 4 no permission, 5 unavailable, 6 TLS).
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
 
 from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, print_table, style
 from hokusai.models import ModelRegistryEntry
@@ -53,17 +50,10 @@ def _tag(raw: str) -> tuple[str, str]:
     return key.strip(), value
 
 
-@contextmanager
-def library_output_to_stderr() -> Iterator[None]:
-    """MLflow prints run links on stdout during remote uploads; stdout is ours (JSON, tables)."""
-    with redirect_stdout(sys.stderr):
-        yield
-
-
 def run(args: argparse.Namespace) -> int:
     from hokusai.registry import ModelRegistry
 
-    with ModelRegistry() as registry, library_output_to_stderr():
+    with ModelRegistry() as registry:
         entry = registry.register_model(
             args.model,
             args.name,

@@ -12,7 +12,6 @@ import argparse
 import sys
 
 from hokusai.cli.output import EXIT_OK, EXIT_PARTIAL, print_json, print_table, style
-from hokusai.cli.register import library_output_to_stderr
 from hokusai.errors import HokusaiError, RateLimitedError, RegistryUnavailableError
 from hokusai.sync import SyncEvent, SyncItem, SyncReport, sync_pending
 
@@ -52,7 +51,7 @@ def _progress(event: SyncEvent) -> None:
 def run(args: argparse.Namespace) -> int:
     from hokusai.registry import ModelRegistry
 
-    with ModelRegistry() as registry, library_output_to_stderr():
+    with ModelRegistry() as registry:
         report = sync_pending(registry, dry_run=args.dry_run, progress=_progress)
     if args.json:
         print_json(report.as_dict())

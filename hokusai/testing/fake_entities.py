@@ -222,8 +222,16 @@ class ModelVersion:
     def touch(self) -> None:
         self.last_updated_timestamp = now_ms()
 
-    def to_json(self, aliases: list[str]) -> JsonDict:
-        return _without_empty(
+    def to_json(self, aliases: list[str] | None) -> JsonDict:
+        """The version as MLflow's SQL-backed server sends it.
+
+        That server always sends ``description`` and ``run_link`` (``""`` when unset, which
+        MLflow's client reads as ``""``, not ``None``) and never sends ``model_id``, which it
+        does not keep on the version. It fills ``aliases`` only where it looks them up: get,
+        get-by-alias and update (``aliases``); search results and a registered model's
+        ``latest_versions`` carry none (``aliases=None``).
+        """
+        payload = _without_empty(
             {
                 "name": self.name,
                 "version": str(self.version),
@@ -231,14 +239,16 @@ class ModelVersion:
                 "last_updated_timestamp": self.last_updated_timestamp,
                 "user_id": self.user_id,
                 "current_stage": self.current_stage,
-                "description": self.description,
                 "source": self.source,
                 "run_id": self.run_id,
-                "run_link": self.run_link,
                 "status": self.status,
-                "model_id": self.model_id,
             }
-        ) | {"tags": key_values(self.tags), "aliases": aliases}
+        ) | {
+            "description": self.description,
+            "run_link": self.run_link,
+            "tags": key_values(self.tags),
+        }
+        return payload if aliases is None else payload | {"aliases": aliases}
 
     def lookup(self, kind: str, key: str) -> object:
         if kind == "tag":
@@ -269,8 +279,8 @@ class RegisteredModel:
     def aliases_of(self, version: int) -> list[str]:
         return sorted(alias for alias, target in self.aliases.items() if target == version)
 
-    def version_json(self, version: ModelVersion) -> JsonDict:
-        return version.to_json(self.aliases_of(version.version))
+    def version_json(self, version: ModelVersion, *, with_aliases: bool = True) -> JsonDict:
+        return version.to_json(self.aliases_of(version.version) if with_aliases else None)
 
     def latest_versions(self, stages: list[str] | None = None) -> list[ModelVersion]:
         """The newest version in each stage (all stages when ``stages`` is empty)."""
@@ -293,7 +303,9 @@ class RegisteredModel:
                 "description": self.description,
             }
         ) | {
-            "latest_versions": [self.version_json(v) for v in self.latest_versions()],
+            "latest_versions": [
+                self.version_json(v, with_aliases=False) for v in self.latest_versions()
+            ],
             "tags": key_values(self.tags),
             "aliases": [
                 {"alias": alias, "version": str(version)}

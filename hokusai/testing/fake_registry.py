@@ -154,7 +154,8 @@ def _get_by_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
     model = _registered(store, request)
     alias = request.required("alias")
     if alias not in model.aliases:
-        raise not_found(f"Registered model alias {alias} not found.")
+        # MLflow's SQL store answers INVALID_PARAMETER_VALUE (400) here, not a 404.
+        raise invalid(f"Registered model alias {alias} not found.")
     return {"model_version": model.version_json(model.versions[model.aliases[alias]])}
 
 
@@ -162,7 +163,8 @@ def _get_by_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
 def _get_latest_versions(store: MlflowStore, request: ApiRequest) -> JsonDict:
     model = _registered(store, request)
     stages = [str(s) for s in request.items("stages")]
-    return {"model_versions": [model.version_json(v) for v in model.latest_versions(stages)]}
+    latest = model.latest_versions(stages)
+    return {"model_versions": [model.version_json(v, with_aliases=False) for v in latest]}
 
 
 # -- model versions ----------------------------------------------------------------------------
@@ -190,7 +192,7 @@ def _check_source(store: MlflowStore, source: str, run_id: str, model_id: str) -
 def _record_registration(store: MlflowStore, version: ModelVersion) -> None:
     # The server lists a logged model's registrations in a tag on the logged model.
     model = store.logged_model(version.model_id)
-    entry = {"name": version.name, "version": str(version.version)}
+    entry = {"name": version.name, "version": version.version}  # a number, as MLflow writes it
     entries = json.loads(model.tags.get(_REGISTRATIONS_TAG, "[]"))
     if entry not in entries:
         model.tags[_REGISTRATIONS_TAG] = json.dumps([*entries, entry])
@@ -240,10 +242,15 @@ def _search_model_versions(store: MlflowStore, request: ApiRequest) -> JsonDict:
         request,
         [version for model in models for version in model.versions.values()],
         clauses=clauses,
-        default_order=["name ASC", "version_number DESC"],
+        # MLflow's SQL store: most recently updated first (creating or updating a version
+        # touches it; tags and aliases do not).
+        default_order=["last_updated_timestamp DESC", "name ASC", "version_number DESC"],
         default_max=10000,
     )
-    versions = [store.registered_model(v.name).version_json(v) for v in found]
+    # Search results carry no aliases on a real server: only get/get-by-alias look them up.
+    versions = [
+        store.registered_model(v.name).version_json(v, with_aliases=False) for v in found
+    ]
     return paged("model_versions", versions, token)
 
 
@@ -266,14 +273,18 @@ def _delete_model_version(store: MlflowStore, request: ApiRequest) -> JsonDict:
     return {}
 
 
+# Unlike an update, a version's tags leave its last_updated_timestamp (and so the default
+# search order) alone, as in MLflow's SQL store.
 @route("POST", "model-versions/set-tag")
 def _set_model_version_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    return set_tag(_version(store, request), request)
+    _version(store, request).tags[request.required("key")] = request.text("value")
+    return {}
 
 
 @route("DELETE", "model-versions/delete-tag")
 def _delete_model_version_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    return delete_tag(_version(store, request), request.required("key"))
+    _version(store, request).tags.pop(request.required("key"), None)
+    return {}
 
 
 @route("GET", "model-versions/get-download-uri")

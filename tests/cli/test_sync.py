@@ -133,3 +133,30 @@ def test_sync_needs_a_mode_with_a_hosted_registry(
     monkeypatch.setenv("HOKUSAI_MLFLOW_MODE", "local")
     result = cli("sync")
     assert result.code == EXIT_USAGE and "HOKUSAI_MLFLOW_MODE=auto" in result.err
+
+
+def test_dry_run_while_down_still_shows_the_plan(cli: Cli, outage: Any) -> None:
+    outage.go_down()
+    result = cli("sync", "--dry-run")
+    assert result.code == EXIT_OK
+    assert "Dry run: 3 would be pushed" in result.out
+    assert "the hosted registry was not consulted" in result.out
+
+
+def test_a_record_made_for_another_registry_is_not_pushed_here(
+    cli: Cli, outage: Any, home: Path
+) -> None:
+    [first, *_] = sorted(
+        (home / "pending").iterdir(), key=lambda p: json.loads(p.read_text())["created_at"]
+    )
+    record = json.loads(first.read_text())
+    record["remote_tracking_uri"] = "https://staging.example.com/api/mlflow"
+    first.write_text(json.dumps(record))
+    result = cli("sync", "--json")
+    report = json.loads(result.out)
+    assert result.code == EXIT_PARTIAL
+    assert report["counts"]["pushed"] == 2 and report["counts"]["failed"] == 1
+    [failed] = [i for i in report["items"] if i["outcome"] == "failed"]
+    assert failed["error"]["type"] == "ConfigurationError"
+    assert "staging.example.com" in failed["error"]["message"]
+    assert pending_names(cli) == [record["name"]]
