@@ -20,7 +20,6 @@ from hokusai.testing.fake_api import (
     already_exists,
     delete_tag,
     invalid,
-    not_found,
     paged,
     search,
     set_tag,
@@ -248,9 +247,7 @@ def _search_model_versions(store: MlflowStore, request: ApiRequest) -> JsonDict:
         default_max=10000,
     )
     # Search results carry no aliases on a real server: only get/get-by-alias look them up.
-    versions = [
-        store.registered_model(v.name).version_json(v, with_aliases=False) for v in found
-    ]
+    versions = [store.registered_model(v.name).version_json(v, with_aliases=False) for v in found]
     return paged("model_versions", versions, token)
 
 
