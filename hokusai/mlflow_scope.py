@@ -4,8 +4,8 @@ MLflow reads its retry and timeout settings from the environment on every reques
 defaults retry for minutes (and retry POSTs, which can create a model version twice). While any
 SDK operation runs, the process sees ``MLFLOW_HTTP_REQUEST_MAX_RETRIES=0`` and a bounded
 ``MLFLOW_HTTP_REQUEST_TIMEOUT``: a failed step fails fast, and the SDK falls back or raises,
-with the idempotency key making a later retry or sync safe. A value the user set explicitly is left alone. Outside SDK calls the environment
-is as the user left it.
+with the idempotency key making a later retry or sync safe. A value the user set explicitly is
+left alone. Outside SDK calls the environment is as the user left it.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ Names are unique per test because the real registry keeps its state for the whol
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,14 @@ def new_run(client: Any) -> tuple[str, str]:
 # (user, kind of request) -> HTTP status, the proxy's `error`, and the SDK's error class and code.
 PROXY_ANSWERS = {
     "no-key": (None, "write", 401, "API key required", AuthenticationError, None),
-    "invalid-key": ("unknown", "write", 401, "Invalid or expired API key", AuthenticationError, None),
+    "invalid-key": (
+        "unknown",
+        "write",
+        401,
+        "Invalid or expired API key",
+        AuthenticationError,
+        None,
+    ),
     "outsider": (
         "outsider",
         "read",
@@ -242,7 +250,27 @@ def test_model_versions_increment_and_search_by_name(
     assert {v.name for v in found} == {name}
     assert all(v.source == f"runs:/{run_id}/model" and v.run_id == run_id for v in found)
     assert [v.version for v in client.search_model_versions(f"name='{other}'")] == ["1"]
-    assert client.get_model_version(name, "2").version == "2"
+    second = client.get_model_version(name, "2")
+    assert (second.version, second.description, second.tags) == ("2", "", {})
+
+
+def test_version_search_lists_the_most_recently_updated_first(
+    registry_under_test: RegistryUnderTest,
+) -> None:
+    client = registry_under_test.client_as("alice")
+    name = unique("order")
+    _, run_id = new_run(client)
+    client.create_registered_model(name)
+    for _ in range(3):
+        client.create_model_version(name, f"runs:/{run_id}/model", run_id=run_id)
+    client.set_model_version_tag(name, "2", "k", "v")  # a tag is not an update
+    time.sleep(0.01)  # timestamps are in milliseconds
+    client.update_model_version(name, "1", description="touched")
+
+    found = client.search_model_versions(f"name='{name}'")
+
+    assert [v.version for v in found] == ["1", "3", "2"]
+    assert found[0].description == "touched"
 
 
 def test_tags_set_get_delete(registry_under_test: RegistryUnderTest) -> None:
@@ -281,6 +309,8 @@ def test_aliases_set_get_delete(registry_under_test: RegistryUnderTest) -> None:
     by_alias = client.get_model_version_by_alias(name, "champion")
     assert (by_alias.version, sorted(by_alias.aliases)) == ("2", ["challenger", "champion"])
     assert client.get_model_version(name, "1").aliases == []
+    latest = client.get_registered_model(name).latest_versions
+    assert [(v.version, v.aliases) for v in latest] == [("2", [])]
 
     client.delete_registered_model_alias(name, "challenger")
 
@@ -289,9 +319,22 @@ def test_aliases_set_get_delete(registry_under_test: RegistryUnderTest) -> None:
         "INVALID_PARAMETER_VALUE",
         400,
     )
-    assert error_code_of(
-        lambda: client.set_registered_model_alias(name, "champion", "9")
-    ) == ("RESOURCE_DOES_NOT_EXIST", 404)
+    assert error_code_of(lambda: client.set_registered_model_alias(name, "champion", "9")) == (
+        "RESOURCE_DOES_NOT_EXIST",
+        404,
+    )
+    assert error_code_of(lambda: client.set_registered_model_alias(name, "latest", "1")) == (
+        "INVALID_PARAMETER_VALUE",
+        400,
+    )
+
+    client.delete_model_version(name, "2")  # its aliases go with it
+
+    assert client.get_registered_model(name).aliases == {}
+    assert error_code_of(lambda: client.get_model_version_by_alias(name, "champion")) == (
+        "INVALID_PARAMETER_VALUE",
+        400,
+    )
 
 
 def test_sdk_latest_model_follows_production_alias_else_newest(
@@ -335,9 +378,12 @@ def test_full_registration_round_trips_the_model_files(
     assert by_id.source == entry.source and by_id.logged_model_id == entry.logged_model_id
 
     client = registry_under_test.client_as("alice")
-    (stored,) = client.search_model_versions(f"name='{name}'")
+    (searched,) = client.search_model_versions(f"name='{name}'")
+    stored = client.get_model_version(name, "1")
     assert stored.tags.items() >= {"team": "growth", TAG_IDEMPOTENCY_KEY: "k-1"}.items()
     assert stored.aliases == ["champion"]
+    # Search results never carry aliases, on either registry; get does.
+    assert (searched.tags, searched.aliases) == (stored.tags, [])
     assert stored.source == entry.source and stored.source.startswith("mlflow-artifacts:/")
     logged = client.get_logged_model(entry.logged_model_id)
     assert logged.status == LoggedModelStatus.READY
