@@ -20,7 +20,7 @@ from hokusai import auth, credential_store
 from hokusai.backends.mlflow_store import MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
 from hokusai.classify import ErrorContext
-from hokusai.config.tracking import TrackingConfig, resolve_home
+from hokusai.config.tracking import TrackingConfig, resolve_credentials, resolve_home
 from hokusai.credentials import ApiKey
 from hokusai.pending import PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
@@ -63,9 +63,11 @@ class Container(containers.DeclarativeContainer):
     arguments: providers.Object[dict[str, object]] = providers.Object({})
     environ = providers.Object(os.environ)
     stored_key = providers.Callable(_stored_key, arguments, environ)
+    # argument > HOKUSAI_API_KEY > MLFLOW_TRACKING_TOKEN > the key `hokusai login` stored.
+    credentials = providers.Singleton(resolve_credentials, arguments, environ, stored_key)
 
     tracking_config = providers.Singleton(
-        TrackingConfig.resolve, arguments=arguments, environ=environ, stored_key=stored_key
+        TrackingConfig.resolve, arguments=arguments, environ=environ, credentials=credentials
     )
     mode = providers.Callable(lambda config: config.mode.value.value, tracking_config)
 

@@ -93,9 +93,13 @@ class TrackingConfig:
         *,
         arguments: Mapping[str, object] | None = None,
         environ: Mapping[str, str] | None = None,
-        stored_key: tuple[ApiKey, str] | None = None,
+        credentials: Credentials | None = None,
     ) -> TrackingConfig:
-        """Resolve every setting. ``stored_key`` is what ``hokusai login`` saved and where."""
+        """Resolve every setting.
+
+        ``credentials`` comes from the container's credentials provider (which also reads the
+        key ``hokusai login`` stored); without it, the key chain stops at the environment.
+        """
         args = {k: v for k, v in (arguments or {}).items() if v is not None}
         env = os.environ if environ is None else environ
         home = resolve_home(args, env)
@@ -151,7 +155,7 @@ class TrackingConfig:
                 default=DEFAULT_EXPERIMENT,
             ),
             home=home,
-            credentials=resolve_credentials(args, env, stored_key),
+            credentials=credentials or resolve_credentials(args, env, None),
         )
         config.check_transport()
         return config
