@@ -73,4 +73,4 @@ def attach(request: requests.PreparedRequest) -> None:
     """Called by the auth hook for requests to our registry: log their answers if traced."""
     log = _current.get()
     if log is not None:
-        request.register_hook("response", log.record)
+        request.register_hook("response", log.record)  # type: ignore[no-untyped-call]

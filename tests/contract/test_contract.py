@@ -126,7 +126,7 @@ def test_proxy_answers_over_plain_http(registry_under_test: RegistryUnderTest, c
 def test_proxy_answers_through_mlflow_client(
     registry_under_test: RegistryUnderTest, case: str
 ) -> None:
-    user, kind, status, error, _cls, _code = PROXY_ANSWERS[case]
+    user, kind, status, _error, _cls, _code = PROXY_ANSWERS[case]
     client = registry_under_test.client_as(user)
 
     if status == 200:
