@@ -7,6 +7,7 @@ and texts (a proxy 401 becomes ``INTERNAL_ERROR: Response: {...}``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,9 @@ def from_response(
             status=status,
             **ctx.kwargs(),
         )
-    if status == 404 or code == "RESOURCE_DOES_NOT_EXIST":
+    # Only MLflow's own answer says a model, version or alias is missing; the proxy's 404
+    # ({"error": "NOT_FOUND"}: no such path) means the tracking URI is wrong, not the name.
+    if code == "RESOURCE_DOES_NOT_EXIST" or (status == 404 and not error and not code):
         return ModelNotFoundError(
             f"Not found {where}: {detail} (HTTP {status}).",
             error_code=code or None,
@@ -148,9 +151,39 @@ def from_transport(exc: BaseException, ctx: ErrorContext) -> HokusaiError | None
     if any(isinstance(c, requests.exceptions.Timeout | TimeoutError) for c in chain):
         return _unavailable("The registry did not answer in time", "timeout", where, ctx)
     if any(isinstance(c, requests.exceptions.RetryError) for c in chain):
+        status = _retried_status(chain)
+        if status is not None:
+            return from_response(status, None, {}, ctx)
         return _unavailable("The registry kept answering with errors", "server-error", where, ctx)
     if any(isinstance(c, requests.exceptions.ConnectionError | ConnectionError) for c in chain):
         return _unavailable("The connection to the registry failed", "connection", where, ctx)
+    return None
+
+
+_RETRIED_STATUS = re.compile(
+    re.escape(urllib3.exceptions.ResponseError.SPECIFIC_ERROR).replace(
+        re.escape("{status_code}"), r"(\d{3})"
+    )
+)
+
+
+def _retried_status(chain: list[BaseException]) -> int | None:
+    """The HTTP status that made urllib3 give up, for answers MLflow's session "retries".
+
+    MLflow retries 408, 429 and 5xx answers inside urllib3; with the SDK's zero retries the
+    first such answer ends the request as ``MaxRetryError(ResponseError(...))`` and no
+    response object ever reaches ``requests`` (so no hook sees it). urllib3 keeps the status
+    only in the reason, formatted with its own template ``ResponseError.SPECIFIC_ERROR``; that
+    template, not MLflow's wording, is what is matched here. Without it a 429 in the middle of
+    a registration would look like an outage, and ``auto`` would fall back instead of raising.
+    """
+    for cause in chain:
+        if isinstance(cause, urllib3.exceptions.MaxRetryError) and isinstance(
+            cause.reason, urllib3.exceptions.ResponseError
+        ):
+            match = _RETRIED_STATUS.fullmatch(str(cause.reason))
+            if match:
+                return int(match.group(1))
     return None
 
 

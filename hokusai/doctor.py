@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import requests
 
@@ -356,13 +356,15 @@ def _transport_warning(config: TrackingConfig) -> Iterator[Check]:
             hint="Use https://registry.hokus.ai/api/mlflow.",
         )
         return
-    refused = InsecureTransportError(
-        f"The registry {config.remote_uri.value} is plain http: the SDK will not send the key "
-        "there.",
-        uri=config.remote_uri.value,
-    )
-    verdict: Verdict = "fail" if config.api_key is not None else "warn"
-    yield Check("plain http", verdict, refused.message, error=refused)
+    if config.api_key is None:
+        yield Check(
+            "plain http",
+            "warn",
+            f"the registry {config.remote_uri.value} is plain http: the SDK will refuse to send "
+            "a key there",
+            hint=InsecureTransportError.default_hint,
+        )
+    # With a key, resolving the configuration has already failed on it: the configuration check.
 
 
 # -- the network checks -----------------------------------------------------------------------
@@ -389,14 +391,20 @@ class _Checks:
         )
 
     def run(self, *, key_may_travel: bool, write_check: bool) -> list[Check]:
-        parts = urlsplit(self.config.remote_uri.value)
+        uri = self.config.remote_uri.value
+        # Behind a proxy (HTTPS_PROXY, ...) the first hop is the proxy, as it is for requests.
+        proxy = _proxy_for(uri)
+        parts = proxy or urlsplit(uri)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
         steps: list[tuple[str, Callable[[], Check]]] = [
             ("dns", lambda: self.dns(host, port)),
             ("tcp", lambda: self.tcp(port)),
         ]
-        if parts.scheme == "https":
+        if proxy is not None:
+            via = f"tunnelled through the proxy {host}:{port}; the requests below check the rest"
+            steps.append(("tls", lambda: Check("tls", "skip", via)))
+        elif parts.scheme == "https":
             steps.append(("tls", lambda: self.tls(host, port)))
         steps.append(("health", self.health))
         if key_may_travel:
@@ -414,7 +422,14 @@ class _Checks:
 
     def _down(self, name: str, message: str, reason: str, ms: float) -> Check:
         error = RegistryUnavailableError(message, reason=reason, **self.ctx.kwargs())
-        return Check(name, "fail", error.message, ms, error)
+        return Check(name, "fail", error.message, ms, error, hint=self._unavailable_hint())
+
+    def _unavailable_hint(self) -> str:
+        # The error's own hint suggests auto mode, which the user may already be in.
+        first = "Check your network (VPN, proxy, firewall)."
+        if self.config.mode.value.value == "remote":
+            return f"{first} In remote mode registrations fail until it answers."
+        return f"{first} Meanwhile registrations go to the local store; `hokusai sync` pushes them."
 
     def dns(self, host: str, port: int) -> Check:
         with _timer() as elapsed:
@@ -480,7 +495,10 @@ class _Checks:
         )
 
     def read(self) -> Check:
-        return registry_read_check(self.config, self.session_factory)
+        check = registry_read_check(self.config, self.session_factory)
+        if isinstance(check.error, RegistryUnavailableError):
+            return replace(check, hint=self._unavailable_hint())
+        return check
 
     @staticmethod
     def write_skipped() -> Check:
@@ -524,6 +542,13 @@ class _Checks:
             return Check("registry write", "fail", error.message, elapsed(), error)
         inconclusive = f"inconclusive (HTTP {status}). {WRITE_SCOPE_LATER}"
         return Check("registry write", "warn", inconclusive, elapsed())
+
+
+def _proxy_for(url: str) -> SplitResult | None:
+    proxies = requests.utils.get_environ_proxies(url)
+    proxy = requests.utils.select_proxy(url, proxies)
+    # Only the host and port are ever shown: a proxy URL may carry user:password.
+    return urlsplit(proxy if "://" in proxy else f"http://{proxy}") if proxy else None
 
 
 def health_url(tracking_uri: str) -> str:

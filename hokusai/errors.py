@@ -162,8 +162,8 @@ class RegistryUnavailableError(HokusaiError, ConnectionError):
     """
 
     default_hint = (
-        "Check your network, or use HOKUSAI_MLFLOW_MODE=auto to fall back to a local store and "
-        "`hokusai sync` later."
+        "Check your network and `hokusai doctor`. In the default mode (auto) registrations fall "
+        "back to the local store and `hokusai sync` pushes them later."
     )
 
     def __init__(self, message: str, *, reason: str = "unavailable", **kwargs: object) -> None:

@@ -40,6 +40,7 @@ from hokusai.models import (
 
 if TYPE_CHECKING:
     from hokusai.pending import PendingStore
+    from hokusai.sync import Progress, SyncReport
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,17 @@ class ModelRegistry:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    @property
+    def container(self) -> Container:
+        """The wiring this registry was built from (read-only use: CLI, sync, tests)."""
+        return self._container
+
+    def sync(self, *, dry_run: bool = False, progress: Progress | None = None) -> SyncReport:
+        """Push registrations made locally during an outage to the remote, each exactly once."""
+        from hokusai.sync import sync_pending
+
+        return sync_pending(self, dry_run=dry_run, progress=progress)
 
     def pending_store(self) -> PendingStore:
         store: PendingStore = self._container.pending_store()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,6 +30,7 @@ from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
     HokusaiError,
+    LocalStoreError,
     PermissionDeniedError,
     RateLimitedError,
     RegistryUnavailableError,
@@ -138,7 +140,7 @@ class SyncParts:
     @classmethod
     def of(cls, registry: ModelRegistry) -> SyncParts:
         # The registry's own providers: same key binding, same stores, same breaker.
-        container = registry._container
+        container = registry.container
         return cls(
             config=registry.config,
             remote=container.remote_store(),
@@ -170,8 +172,38 @@ def sync_pending(
     if remote_error is not None and not dry_run:
         raise remote_error
     pusher = _Pusher(parts, dry_run=dry_run, remote_readable=remote_error is None)
-    items = tuple(pusher.run(records, progress or _ignore))
+    with nullcontext() if dry_run else _exclusive(parts.pending.directory):
+        items = tuple(pusher.run(records, progress or _ignore))
     return SyncReport(uri, dry_run, items, remote_error)
+
+
+@contextmanager
+def _exclusive(directory: Path) -> Iterator[None]:
+    """One sync at a time per HOKUSAI_HOME.
+
+    The remote's "find by idempotency key, else create" is not atomic: two syncs racing on the
+    same record could both create it. Across machines the records differ, so a local lock is
+    enough.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; concurrent syncs are the user's call
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / ".sync.lock"
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LocalStoreError(
+                f"Another `hokusai sync` is running for {directory.parent}.",
+                hint="Wait for it to finish, then run `hokusai sync` again if anything is left.",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _ignore(_event: SyncEvent) -> None:

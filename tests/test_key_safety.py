@@ -26,7 +26,7 @@ def test_key_never_appears_in_debug_logs(
         registry.register_model(sk_model, "churn", alias="champion")
         registry.status(probe=True)
         fake.go_down("refused")
-        registry._container.breaker().reset()
+        registry.container.breaker().reset()
         registry.register_model(sk_model, "churn")
     assert caplog.records, "the test must actually capture logs"
     for record in caplog.records:

@@ -185,7 +185,7 @@ def test_optional_mode_still_raises_on_bad_input(fake: Any) -> None:
 def test_breaker_probes_again_after_its_cooldown(fake: Any, sk_model: Any) -> None:
     now = [0.0]
     reg = registry(fake)
-    breaker = reg._container.breaker()
+    breaker = reg.container.breaker()
     breaker._clock = lambda: now[0]
     fake.go_down("refused")
     assert reg.register_model(sk_model, "churn").target == "local"

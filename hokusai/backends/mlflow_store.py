@@ -128,7 +128,7 @@ class MlflowStoreBackend:
                     request.name,
                     existing.version,
                 )
-                return self._ensure_alias(client, existing, request.alias)
+                return self._complete_alias(client, existing, request.alias)
             experiment_id = self._experiment_id(client)
             source, run_id, logged_model_id = self._log_model(client, request, experiment_id)
             self._ensure_registered_model(client, request.name)
@@ -156,12 +156,22 @@ class MlflowStoreBackend:
         client.set_registered_model_alias(entry.name, alias, entry.version)
         return self._entry(client.get_model_version(entry.name, entry.version))
 
+    def _complete_alias(
+        self, client: Any, entry: ModelRegistryEntry, alias: str | None
+    ) -> ModelRegistryEntry:
+        """A repeated registration sets its alias only if nobody has set that alias since:
+        moving it back would undo a later promotion."""
+        if alias is None or alias in _aliases(client.get_registered_model(entry.name)):
+            return entry
+        return self._ensure_alias(client, entry, alias)
+
     def _find_by_idempotency_key(
         self, client: Any, name: str, key: str
     ) -> ModelRegistryEntry | None:
         for version in client.search_model_versions(f"name='{name}'"):
             if (version.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key:
-                return self._entry(version)
+                # Search results carry no aliases on a real server; get the full version.
+                return self._entry(client.get_model_version(name, version.version))
         return None
 
     def _experiment_id(self, client: Any) -> str:

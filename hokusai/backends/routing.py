@@ -54,13 +54,15 @@ class RoutedBackend:
 
     @property
     def target(self) -> str:
+        """Where the next call is expected to go, given what the breaker last saw."""
+        last = self._breaker.last
+        if self._policy == "auto" and last is not None and last.verdict == "unreachable":
+            return "local"
         return self._last_target
 
     @property
     def tracking_uri(self) -> str:
-        return (
-            self._remote.tracking_uri if self._last_target == "remote" else self._local.tracking_uri
-        )
+        return self._remote.tracking_uri if self.target == "remote" else self._local.tracking_uri
 
     @property
     def pending(self) -> PendingStore:

@@ -2,8 +2,9 @@
 
 Exit codes: 0 every pending registration is on the hosted registry (or, with ``--dry-run``,
 the plan was made); 7 some failed or were not attempted (they stay pending: run it again);
-2 the mode has no hosted registry; 3, 4, 5, 6 nothing could be pushed (key missing or
-rejected, no permission, unreachable, TLS), with every record left pending.
+1 another sync is running (or the local store failed); 2 the mode has no hosted registry;
+3, 4, 5, 6 nothing could be pushed (key missing or rejected, no permission, unreachable, TLS),
+with every record left pending.
 """
 
 from __future__ import annotations

@@ -180,11 +180,28 @@ def test_plain_http_to_another_host_is_refused_before_the_key_travels(
         assert not any(r.key_presented for r in server.requests)
     report = json.loads(result.out)
     assert result.code == EXIT_USAGE
-    assert report["blocker"] == "plain http"
+    assert report["blocker"] == "configuration"
+    assert "plain http" in checks_of(result.out)["configuration"]["detail"]
     assert "HOKUSAI_ALLOW_INSECURE_HTTP" in report["next_step"]
     settings = {s["name"]: s["value"] for s in report["settings"]}
     assert settings["allow insecure http"] == "false"
     assert "registry read" not in checks_of(result.out)
+
+
+def test_behind_a_proxy_the_first_hop_is_the_proxy(
+    cli: Cli, use_fake: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_fake(KEYS["alice"])
+    monkeypatch.setenv("HTTPS_PROXY", "http://me:proxy-secret@proxy.corp.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    result = cli("doctor", "--json")
+    checks = checks_of(result.out)
+    assert result.code == EXIT_OK
+    assert checks["dns"]["detail"].startswith("proxy.corp.example ->")
+    assert "port 3128" in checks["tcp"]["detail"]
+    assert checks["tls"]["verdict"] == "skip"
+    assert "proxy-secret" not in result.text
 
 
 def test_local_mode_never_reaches_the_remote(

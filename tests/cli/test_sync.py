@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hokusai.cli.output import EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE, EXIT_USAGE
+from hokusai.cli.output import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE, EXIT_USAGE
 from hokusai.testing.faults import Fault
 from tests.cli.conftest import Cli, assert_no_secret
 from tests.conftest import KEYS
@@ -160,3 +160,14 @@ def test_a_record_made_for_another_registry_is_not_pushed_here(
     assert failed["error"]["type"] == "ConfigurationError"
     assert "staging.example.com" in failed["error"]["message"]
     assert pending_names(cli) == [record["name"]]
+
+
+def test_only_one_sync_runs_at_a_time(cli: Cli, outage: Any, home: Path) -> None:
+    import fcntl
+
+    with open(home / "pending" / ".sync.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        busy = cli("sync")
+    assert busy.code == EXIT_ERROR and "Another `hokusai sync` is running" in busy.err
+    assert writes(outage) == []
+    assert cli("sync").code == EXIT_OK
