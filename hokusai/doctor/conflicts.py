@@ -1,0 +1,101 @@
+"""Settings that fight the configuration: MLflow basic auth, another MLflow auth provider,
+legacy variables shadowed by their replacements, and a plain-http remote.
+"""
+
+from __future__ import annotations
+
+import configparser
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from hokusai.auth import PROVIDER_NAME
+from hokusai.config.tracking import TrackingConfig, is_loopback
+from hokusai.doctor.report import Check
+from hokusai.errors import ConfigurationError, InsecureTransportError
+
+
+def conflicts(env: Mapping[str, str], config: TrackingConfig | None) -> Iterator[Check]:
+    def present(name: str) -> bool:
+        return bool(env.get(name, "").strip())
+
+    basic = [n for n in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD") if present(n)]
+    if basic:
+        yield _basic_auth_warning(" and ".join(basic) + " (environment)")
+    credentials_file = Path("~/.mlflow/credentials").expanduser()
+    if _holds_basic_auth(credentials_file):
+        yield _basic_auth_warning(str(credentials_file))
+    auth = env.get("MLFLOW_TRACKING_AUTH", "").strip()
+    if auth and auth != PROVIDER_NAME:
+        error = ConfigurationError(
+            f"MLFLOW_TRACKING_AUTH={auth!r} selects another MLflow auth provider; the SDK "
+            "refuses to register, as the Hokusai key could not be sent.",
+            hint=f"Unset MLFLOW_TRACKING_AUTH (hokusai sets it to {PROVIDER_NAME!r} itself).",
+        )
+        yield Check.failure("MLFLOW_TRACKING_AUTH", error)
+    for legacy, new in (
+        ("MLFLOW_TRACKING_TOKEN", "HOKUSAI_API_KEY"),
+        ("MLFLOW_TRACKING_URI", "HOKUSAI_TRACKING_URI"),
+        ("HOKUSAI_MOCK_MODE", "HOKUSAI_MLFLOW_MODE"),
+        ("HOKUSAI_OPTIONAL_MLFLOW", "HOKUSAI_MLFLOW_MODE"),
+    ):
+        if present(legacy) and present(new):
+            yield Check(
+                legacy,
+                "warn",
+                f"{legacy} is set but ignored: {new} is also set and wins",
+                hint=f"Unset {legacy} to avoid confusion; {new} is the one in use.",
+            )
+    if config is not None:
+        yield from _transport_warning(config)
+
+
+def _basic_auth_warning(where: str) -> Check:
+    return Check(
+        "MLflow basic auth",
+        "warn",
+        f"MLflow username/password set in {where}: MLflow sends them instead of a bearer "
+        "token. The SDK replaces them on requests to the Hokusai registry, but other MLflow "
+        "tools in this environment will not authenticate with your key",
+        hint="Remove MLFLOW_TRACKING_USERNAME/PASSWORD (and ~/.mlflow/credentials) unless "
+        "another MLflow server needs them.",
+    )
+
+
+def _holds_basic_auth(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return True  # unreadable to us, perhaps not to MLflow: say so rather than guess
+    return any(
+        parser.has_option(section, option)
+        for section in parser.sections()
+        for option in ("mlflow_tracking_username", "mlflow_tracking_password")
+    )
+
+
+def _transport_warning(config: TrackingConfig) -> Iterator[Check]:
+    parts = urlsplit(config.remote_uri.value)
+    if parts.scheme != "http" or is_loopback(parts.hostname or ""):
+        return
+    if config.allow_insecure_http.value:
+        yield Check(
+            "plain http",
+            "warn",
+            f"the registry {config.remote_uri.value} is plain http; the key travels unencrypted "
+            f"({config.allow_insecure_http.source} allows it)",
+            hint="Use https://registry.hokus.ai/api/mlflow.",
+        )
+        return
+    if config.api_key is None:
+        yield Check(
+            "plain http",
+            "warn",
+            f"the registry {config.remote_uri.value} is plain http: the SDK will refuse to send "
+            "a key there",
+            hint=InsecureTransportError.default_hint,
+        )
+    # With a key, resolving the configuration has already failed on it: the configuration check.
