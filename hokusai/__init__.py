@@ -21,6 +21,7 @@ from hokusai.errors import (
     RegistryUnavailableError,
     TLSError,
 )
+from hokusai.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from hokusai.models import ModelRegistryEntry, RegistryStatus
@@ -28,25 +29,19 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "ModelRegistry": "hokusai.registry",
-    "ModelRegistryEntry": "hokusai.models",
-    "RegistryStatus": "hokusai.models",
-    "ModelLineage": "hokusai.models",
-    "TrackingConfig": "hokusai.config",
-    "Mode": "hokusai.config",
-    "ApiKey": "hokusai.credentials",
-    "Container": "hokusai.container",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hokusai' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "ModelRegistry": "hokusai.registry",
+        "ModelRegistryEntry": "hokusai.models",
+        "RegistryStatus": "hokusai.models",
+        "ModelLineage": "hokusai.models",
+        "TrackingConfig": "hokusai.config",
+        "Mode": "hokusai.config",
+        "ApiKey": "hokusai.credentials",
+        "Container": "hokusai.container",
+    },
+)
 
 
 def get_mlflow_status(*, probe: bool = True, **registry_args: Any) -> RegistryStatus:

@@ -116,14 +116,9 @@ class Container(containers.DeclarativeContainer):
         pending=pending_store,
         has_key=_has_key,
     )
+    # Same parts, but an unreachable registry raises instead of falling back.
     remote_backend = providers.Singleton(
-        RoutedBackend,
-        policy="remote",
-        remote=remote_store,
-        local=local_store,
-        breaker=breaker,
-        pending=pending_store,
-        has_key=_has_key,
+        RoutedBackend, **{**auto_backend.kwargs, "policy": "remote"}
     )
     optional_backend = providers.Singleton(OptionalBackend, inner=auto_backend)
 

@@ -8,26 +8,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from hokusai.lazy import lazy_attributes
 from hokusai.testing.mock_registry import MockRegistryBackend
 
-_LAZY = {
-    "FakeRegistryServer": "hokusai.testing.fake_server",
-    "Fault": "hokusai.testing.faults",
-    "KeyGrant": "hokusai.testing.proxy_rules",
-    "load_keys": "hokusai.testing.proxy_rules",
-}
-
-
-def __getattr__(name: str) -> Any:
-    # The fake server needs `responses`, a test-only dependency: load it only when asked for.
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hokusai.testing' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
-
+# The fake server needs `responses`, a test-only dependency: load it only when asked for.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "FakeRegistryServer": "hokusai.testing.fake_server",
+        "Fault": "hokusai.testing.faults",
+        "KeyGrant": "hokusai.testing.proxy_rules",
+        "load_keys": "hokusai.testing.proxy_rules",
+    },
+)
 
 __all__ = ["FakeRegistryServer", "Fault", "KeyGrant", "MockRegistryBackend", "load_keys"]
