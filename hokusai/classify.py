@@ -96,7 +96,7 @@ def from_response(
     if status in UNAVAILABLE_STATUSES or status == 408:
         reason = "artifacts-disabled" if error == "ARTIFACTS_DISABLED" else f"http-{status}"
         return RegistryUnavailableError(
-            f"The registry failed {where} (HTTP {status}: {detail}).",
+            f"The registry failed {where} (HTTP {status}{_unless_bare(detail, status)}).",
             reason=reason,
             status=status,
             **ctx.kwargs(),
@@ -217,3 +217,8 @@ def _seconds(raw: str | None) -> float | None:
         return max(0.0, float(raw))
     except ValueError:
         return None
+
+
+def _unless_bare(detail: str, status: int) -> str:
+    """``: <detail>`` when the body said more than the status line does."""
+    return "" if detail == f"HTTP {status}" else f": {detail}"

@@ -109,14 +109,25 @@ class AuthenticationError(HokusaiError, PermissionError):
 
     Example::
 
-        AuthenticationError: The registry rejected the API key: Invalid or expired API key
-        (HTTP 401). Registry: https://registry.hokus.ai/api/mlflow. API key from HOKUSAI_API_KEY
-        (hk_live_…abcd). Check the key on your Hokusai dashboard, then `hokusai login`.
+        AuthenticationError: The registry rejected the API key while registering model 'churn':
+        Invalid or expired API key (HTTP 401). Registry: https://registry.hokus.ai/api/mlflow.
+        API key from environment variable HOKUSAI_API_KEY (hk_live_…abcd). Check the key on your
+        Hokusai dashboard, then set HOKUSAI_API_KEY or run `hokusai login`.
     """
 
     default_hint = (
         "Check the key on your Hokusai dashboard, then set HOKUSAI_API_KEY or run `hokusai login`."
     )
+
+    @classmethod
+    def missing_key(cls, uri: str) -> AuthenticationError:
+        """No key is configured at all: said before any request, not as a server's 401."""
+        return cls(
+            "No API key is set, so nothing can reach the hosted registry.",
+            uri=uri,
+            hint="Run `hokusai login`, or set HOKUSAI_API_KEY to the key from your Hokusai "
+            "dashboard.",
+        )
 
 
 class PermissionDeniedError(HokusaiError, PermissionError):
@@ -127,8 +138,10 @@ class PermissionDeniedError(HokusaiError, PermissionError):
 
     Example::
 
-        PermissionDeniedError: The key may not use the model registry (REGISTRY_ADMIN_REQUIRED,
-        HTTP 403). ... Ask your Hokusai organisation admin to grant registry access to this key.
+        PermissionDeniedError: The key is valid but may not use the model registry
+        (REGISTRY_ADMIN_REQUIRED, HTTP 403) while registering model 'churn'. Registry:
+        https://registry.hokus.ai/api/mlflow. API key from environment variable HOKUSAI_API_KEY
+        (hk_live_…abcd). Ask your Hokusai organisation admin to grant this key registry access.
     """
 
     default_hint = "Ask your Hokusai organisation admin for a key with registry write access."
@@ -156,9 +169,11 @@ class RegistryUnavailableError(HokusaiError, ConnectionError):
 
     Example::
 
-        RegistryUnavailableError: The registry did not answer within 3.0 s (timeout).
-        Registry: https://registry.hokus.ai/api/mlflow. Check your network or
-        https://status.hokus.ai; HOKUSAI_MLFLOW_MODE=auto falls back to a local store.
+        RegistryUnavailableError: The registry did not answer in time while checking the
+        registry. Registry: https://registry.hokus.ai/api/mlflow. API key from environment
+        variable HOKUSAI_API_KEY (hk_live_…abcd). Check your network and `hokusai doctor`. In the
+        default mode (auto) registrations fall back to the local store and `hokusai sync` pushes
+        them later.
     """
 
     default_hint = (

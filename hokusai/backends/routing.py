@@ -10,6 +10,7 @@ from typing import Literal, TypeVar
 
 from hokusai.backends.mlflow_store import MlflowStoreBackend
 from hokusai.errors import (
+    AuthenticationError,
     ConfigurationError,
     HokusaiError,
     InvalidInputError,
@@ -81,6 +82,8 @@ class RoutedBackend:
                 self._local.tracking_uri,
             )
             return self._local, None
+        if not self._has_key:
+            raise AuthenticationError.missing_key(self._remote.tracking_uri)
         outcome = self._breaker.outcome()
         if outcome.reachable:
             return self._remote, None

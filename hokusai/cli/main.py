@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from hokusai import __version__
-from hokusai.cli.output import EXIT_ERROR, report_error
+from hokusai.cli.output import EXIT_ERROR, EXIT_OK, report_error
 from hokusai.errors import HokusaiError
 
 # Modules under hokusai.cli with add_parser(subparsers); order is the order in --help.
@@ -50,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         return report_error(error)
+    except BrokenPipeError:
+        # `hokusai status --json | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_ERROR

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hokusai.cli.output import EXIT_OK, EXIT_USAGE, print_json, print_table, style
+from hokusai.cli.output import EXIT_ERROR, EXIT_OK, EXIT_USAGE, print_json, print_table, style
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,14 +35,18 @@ def run(args: argparse.Namespace) -> int:
         entry = registry.register_baseline(
             model, model_type=args.model_type, metadata={"accuracy": round(accuracy, 4)}
         )
+    code = EXIT_OK if entry.registered else EXIT_ERROR
     if args.json:
         print_json(entry.as_dict())
-        return EXIT_OK
+        return code
+    if not entry.registered:
+        print(style(f"Not registered: {entry.reason}", "yellow"))
+        print("HOKUSAI_MLFLOW_MODE=optional skips registrations the registry refuses.")
+        return code
     where = {
         "remote": "the hosted Hokusai registry",
         "local": "the local store",
         "mock": "the in-memory mock registry",
-        "skipped": "nowhere (MLflow is optional and was not reachable)",
     }[entry.target]
     print(style(f"Registered {entry.name} version {entry.version} in {where}.", "green"))
     print_table(

@@ -285,7 +285,7 @@ def _remote_uri(layers: Layers) -> Setting[str]:
     env: tuple[str, ...] = ("HOKUSAI_TRACKING_URI",)
     # MLflow's own variable often points at a local sqlite file for other tools in the same
     # shell; only an http(s) value can mean the hosted registry.
-    if legacy.startswith(("http://", "https://")):
+    if legacy.lower().startswith(("http://", "https://")):
         env += ("MLFLOW_TRACKING_URI",)
     elif legacy:
         logger.debug("Ignoring MLFLOW_TRACKING_URI=%r: not an http(s) registry URL.", legacy)

@@ -20,6 +20,7 @@ def conflicts(env: Mapping[str, str], config: TrackingConfig | None) -> Iterator
         return bool(env.get(name, "").strip())
 
     basic = [n for n in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD") if present(n)]
+    # Warn on either half: MLflow pairs a username from one place with a password from another.
     if basic:
         yield _basic_auth_warning(" and ".join(basic) + " (environment)")
     credentials_file = Path("~/.mlflow/credentials").expanduser()

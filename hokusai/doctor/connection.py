@@ -222,11 +222,7 @@ def health_url(tracking_uri: str) -> str:
 
 
 def no_key_error(config: TrackingConfig) -> AuthenticationError:
-    return AuthenticationError(
-        "No API key is set, so nothing can reach the hosted registry.",
-        uri=config.remote_uri.value,
-        hint="Run `hokusai login`, or set HOKUSAI_API_KEY to the key from your Hokusai dashboard.",
-    )
+    return AuthenticationError.missing_key(config.remote_uri.value)
 
 
 def registry_read_check(

@@ -86,8 +86,10 @@ class DoctorReport:
     @property
     def next_step(self) -> str:
         blocker = self.blocker
-        if blocker is not None and blocker.next_step:
-            return blocker.next_step
+        if blocker is not None:
+            return blocker.next_step or (
+                f"Fix '{blocker.name}' above; `hokusai --debug doctor` shows the details."
+            )
         warning = next(
             (c for c in (*self.conflicts, *self.checks) if c.verdict == "warn" and c.next_step),
             None,
