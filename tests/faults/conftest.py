@@ -35,10 +35,12 @@ RAM_DISK = Path("/dev/shm")
 
 @pytest.fixture(scope="session")
 def model_dir(sk_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session's scikit-learn model as an MLflow model directory, saved once.
+    """The session's scikit-learn model as a minimal MLflow model directory, saved once.
 
     Registering a directory uploads its files as they are, so each case pays for the
-    registration only, not for serialising the model again.
+    registration only, not for serialising the model again. The environment files MLflow
+    writes beside the model are left out: two files (``MLmodel`` and the model) still make
+    a model directory the SDK accepts, and every case uploads them.
     """
     import mlflow.sklearn
 
@@ -46,6 +48,8 @@ def model_dir(sk_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     mlflow.sklearn.save_model(
         sk_model, str(path), pip_requirements=mlflow.sklearn.get_default_pip_requirements()
     )
+    for extra in ("conda.yaml", "python_env.yaml", "requirements.txt"):
+        (path / extra).unlink(missing_ok=True)
     return path
 
 
