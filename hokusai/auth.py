@@ -32,6 +32,7 @@ from hokusai import http_trace
 from hokusai.config.tracking import is_loopback
 from hokusai.credentials import ApiKey
 from hokusai.errors import ConfigurationError
+from hokusai.http_trace import ResponseLog
 
 PROVIDER_NAME = "hokusai"
 _AUTH_SWITCH = "MLFLOW_TRACKING_AUTH"
@@ -71,6 +72,21 @@ class _BindingTable:
         self._lock = threading.Lock()
         self._bindings: dict[int, Binding] = {}
         self._serials = itertools.count(1)
+        # A pinned binding serves every thread for its prefix; see ``pinned``.
+        self._pins: dict[str, tuple[Binding, ResponseLog | None]] = {}
+        self._pin_locks: dict[str, threading.Lock] = {}
+
+    def pin_lock(self, prefix: str) -> threading.Lock:
+        with self._lock:
+            return self._pin_locks.setdefault(prefix, threading.Lock())
+
+    def pin(self, binding: Binding, log: ResponseLog | None) -> None:
+        with self._lock:
+            self._pins[binding.prefix] = (binding, log)
+
+    def unpin(self, binding: Binding) -> None:
+        with self._lock:
+            self._pins.pop(binding.prefix, None)
 
     def add(self, uri: str, key: ApiKey, allow_insecure_http: bool) -> Binding:
         with self._lock:
@@ -82,14 +98,18 @@ class _BindingTable:
         with self._lock:
             self._bindings.pop(binding.serial, None)
 
-    def lookup(self, url: str) -> Binding | None:
+    def lookup(self, url: str) -> tuple[Binding | None, ResponseLog | None]:
+        """The binding for ``url`` and, when it was pinned, the log its answers go to."""
         active = _active.get()
         if active is not None and active.matches(url):
-            return active
+            return active, None
         with self._lock:
+            for binding, log in self._pins.values():
+                if binding.matches(url):
+                    return binding, log
             candidates = [b for b in self._bindings.values() if b.matches(url)]
         # Longest prefix is the most specific registry; among equals the newest binding.
-        return max(candidates, key=lambda b: (len(b.prefix), b.serial), default=None)
+        return max(candidates, key=lambda b: (len(b.prefix), b.serial), default=None), None
 
 
 _table = _BindingTable()
@@ -118,6 +138,26 @@ def acting_as(binding: Binding | None) -> Iterator[None]:
         _active.reset(token)
 
 
+@contextmanager
+def pinned(binding: Binding | None, log: ResponseLog | None = None) -> Iterator[None]:
+    """Within this block, every thread's requests under the binding's URI use its key.
+
+    MLflow downloads artifact files in a thread pool, whose threads do not inherit context
+    variables, so ``acting_as`` does not reach them. Pinning makes the binding win for its URI
+    in all threads; pins on one URI take turns, so two registries with different keys for the
+    same registry never lend each other their key. ``log`` receives those threads' answers.
+    """
+    if binding is None:
+        yield
+        return
+    with _table.pin_lock(binding.prefix):
+        _table.pin(binding, log)
+        try:
+            yield
+        finally:
+            _table.unpin(binding)
+
+
 class BearerAuth(AuthBase):
     """Adds ``Authorization: Bearer`` to requests for a bound registry, and to nothing else.
 
@@ -128,18 +168,18 @@ class BearerAuth(AuthBase):
     def __init__(self, binding: Binding | None = None) -> None:
         self._fixed = binding
 
-    def _binding_for(self, url: str) -> Binding | None:
+    def _binding_for(self, url: str) -> tuple[Binding | None, ResponseLog | None]:
         if self._fixed is not None:
-            return self._fixed if self._fixed.matches(url) else None
+            return (self._fixed if self._fixed.matches(url) else None), None
         return _table.lookup(url)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        binding = self._binding_for(request.url or "")
+        binding, log = self._binding_for(request.url or "")
         if binding is not None:
             # Replaces anything MLflow put there from MLFLOW_TRACKING_TOKEN or
             # MLFLOW_TRACKING_USERNAME/PASSWORD: for our registry, our key is the credential.
             request.headers["Authorization"] = f"Bearer {binding.key.reveal()}"
-            http_trace.attach(request)
+            http_trace.attach(request, log)
         return request
 
     def __repr__(self) -> str:

@@ -37,6 +37,9 @@ class HokusaiError(Exception):
         self.masked_key = masked_key
         self.hint = hint if hint is not None else self.default_hint
         self.status = status
+        # Set on a failed registration: passing it again makes the retry safe (no second version
+        # if the registry did create one before the failure).
+        self.idempotency_key: str | None = None
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -48,6 +51,10 @@ class HokusaiError(Exception):
             parts.append(f"API key from {self.key_source}{key}.")
         if self.hint:
             parts.append(self.hint)
+        if self.idempotency_key:
+            parts.append(
+                f"To retry safely, pass idempotency_key={self.idempotency_key!r} to register_model."
+            )
         return " ".join(parts)
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ response hook while an operation is traced, and the classifier reads the real st
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,9 +31,11 @@ class ResponseLog:
     last_error: SeenResponse | None = None
     count: int = 0
     errors: list[SeenResponse] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, response: requests.Response, *_args: object, **_kwargs: object) -> None:
-        self.count += 1
+        with self._lock:
+            self.count += 1
         if response.status_code < 400:
             return
         seen = SeenResponse(
@@ -42,8 +45,9 @@ class ResponseLog:
             body=json_body(response),
             headers=dict(response.headers),
         )
-        self.last_error = seen
-        self.errors.append(seen)
+        with self._lock:
+            self.last_error = seen
+            self.errors.append(seen)
 
 
 def json_body(response: requests.Response) -> Mapping[str, Any] | None:
@@ -69,8 +73,11 @@ def traced() -> Iterator[ResponseLog]:
         _current.reset(token)
 
 
-def attach(request: requests.PreparedRequest) -> None:
-    """Called by the auth hook for requests to our registry: log their answers if traced."""
-    log = _current.get()
+def attach(request: requests.PreparedRequest, log: ResponseLog | None = None) -> None:
+    """Called by the auth hook for requests to our registry: log their answers if traced.
+
+    ``log`` is for threads that do not see this thread's context (MLflow's download pool).
+    """
+    log = log or _current.get()
     if log is not None:
         request.register_hook("response", log.record)  # type: ignore[no-untyped-call]

@@ -210,3 +210,49 @@ def test_constructor_makes_no_request(fake: Any) -> None:
     registry(fake)
     ModelRegistry(fake.tracking_uri, api_key=ALICE, mode="remote")
     assert fake.requests == []
+
+
+def test_reads_during_an_outage_raise_instead_of_serving_the_local_namesake(
+    fake: Any, sk_model: Any
+) -> None:
+    reg = registry(fake)
+    assert reg.register_model(sk_model, "churn").target == "remote"
+    fake.go_down("refused")
+    reg.container.breaker().reset()
+    assert reg.register_model(sk_model, "churn").target == "local"
+    # Local "churn" v1 exists now, but it is not the registry's "churn" v1.
+    with pytest.raises(RegistryUnavailableError):
+        reg.get_model_version("churn", 1)
+    with pytest.raises(RegistryUnavailableError):
+        reg.load_model("churn", 1)
+    local = ModelRegistry(mode="local")
+    assert local.get_model_version("churn", 1).target == "local"
+
+
+def test_a_lost_answer_in_remote_mode_names_the_key_that_makes_a_retry_safe(
+    fake: Any, sk_model: Any
+) -> None:
+    fake.inject(Fault.applied_then_lost(), method="POST", path="model-versions/create")
+    reg = registry(fake, mode="remote")
+    with pytest.raises(RegistryUnavailableError) as info:
+        reg.register_model(sk_model, "churn")
+    key = info.value.idempotency_key
+    assert key and f"idempotency_key={key!r}" in str(info.value)
+    assert len(fake.model_versions("churn")) == 1
+    reg.container.breaker().reset()
+    retried = reg.register_model(sk_model, "churn", idempotency_key=key)
+    assert retried.version == "1" and len(fake.model_versions("churn")) == 1
+
+
+def test_downloads_from_the_download_pool_carry_their_own_registrys_key(
+    fake: Any, sk_model: Any
+) -> None:
+    alice = registry(fake)
+    entry = alice.register_model(sk_model, "churn")
+    # Bound later, so a table lookup without context would pick bob's key.
+    bob = registry(fake, api_key=KEYS["bob"])
+    bob.register_model(sk_model, "fraud")
+    before = len(fake.requests)
+    alice.load_model("churn", entry.version)
+    downloads = [r for r in fake.requests[before:] if "mlflow-artifacts" in r.path]
+    assert downloads and {r.user for r in downloads} == {"alice"}

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hokusai import http_trace
-from hokusai.auth import Binding, acting_as
+from hokusai.auth import Binding, acting_as, pinned
 from hokusai.classify import ErrorContext, from_mlflow
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, RegistryError
 from hokusai.mlflow_scope import bounded_requests
@@ -98,9 +98,18 @@ class MlflowStoreBackend:
             raise LocalStoreError(f"Cannot create the local store: {exc}", uri=self._uri) from exc
 
     @contextmanager
-    def _operation(self, action: str) -> Iterator[Any]:
-        """Run MLflow calls with this registry's key, bounded retries, and typed errors."""
-        with acting_as(self._binding), bounded_requests(self._timeout), http_trace.traced() as log:
+    def _operation(self, action: str, *, threads: bool = False) -> Iterator[Any]:
+        """Run MLflow calls with this registry's key, bounded retries, and typed errors.
+
+        ``threads``: MLflow will make requests from its own thread pool (downloads); pin this
+        registry's key for the URI so those threads send it too.
+        """
+        with (
+            acting_as(self._binding),
+            bounded_requests(self._timeout),
+            http_trace.traced() as log,
+            pinned(self._binding if threads else None, log),
+        ):
             try:
                 yield self._mlflow()
             except HokusaiError:
@@ -120,6 +129,13 @@ class MlflowStoreBackend:
     # -- registration -------------------------------------------------------------------------
 
     def register(self, request: RegistrationRequest) -> ModelRegistryEntry:
+        try:
+            return self._register(request)
+        except HokusaiError as error:
+            error.idempotency_key = request.idempotency_key
+            raise
+
+    def _register(self, request: RegistrationRequest) -> ModelRegistryEntry:
         with self._operation(f"registering model {request.name!r}") as client:
             existing = self._find_by_idempotency_key(client, request.name, request.idempotency_key)
             if existing is not None:
@@ -281,7 +297,7 @@ class MlflowStoreBackend:
             client.set_registered_model_alias(name, alias, str(version))
 
     def download(self, name: str, version: str, dst: Path) -> Path:
-        with self._operation(f"downloading {name!r} version {version}") as client:
+        with self._operation(f"downloading {name!r} version {version}", threads=True) as client:
             source = client.get_model_version(name, str(version)).source
             from mlflow.artifacts import download_artifacts
 

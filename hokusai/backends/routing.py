@@ -72,7 +72,9 @@ class RoutedBackend:
     def last_probe(self) -> ProbeResult | None:
         return self._breaker.last
 
-    def _pick(self) -> tuple[MlflowStoreBackend, RegistryUnavailableError | None]:
+    def _pick(
+        self, *, fallback: bool
+    ) -> tuple[MlflowStoreBackend, RegistryUnavailableError | None]:
         if self._policy == "auto" and not self._has_key:
             warn_once(
                 logger,
@@ -89,22 +91,30 @@ class RoutedBackend:
             return self._remote, None
         error = outcome.error
         assert error is not None
-        if self._policy == "auto" and isinstance(error, RegistryUnavailableError):
+        if fallback and self._policy == "auto" and isinstance(error, RegistryUnavailableError):
             return self._local, error
         raise error
 
     def _run(
-        self, call: Callable[[MlflowStoreBackend], T]
+        self, call: Callable[[MlflowStoreBackend], T], *, fallback: bool = True
     ) -> tuple[T, RegistryUnavailableError | None]:
-        backend, why = self._pick()
+        """Run ``call`` on the remote, or on the local store when it is unreachable.
+
+        Only writes fall back (``fallback``): a read answered by the local store would return
+        another model under the same name and version, and nothing in a loaded model says so.
+        """
+        backend, why = self._pick(fallback=fallback)
         if backend is self._remote:
             try:
                 self._last_target = "remote"
                 return call(backend), None
             except RegistryUnavailableError as exc:
                 if self._policy == "remote":
+                    # No fallback to speed up: let an immediate retry try the registry again.
                     raise
                 self._breaker.trip(exc)
+                if not fallback:
+                    raise
                 why = exc
         self._last_target = "local"
         if why is not None:
@@ -139,21 +149,21 @@ class RoutedBackend:
         return replace(entry, reason=f"registry unreachable: {why.reason}", pending_sync=True)
 
     def get_version(self, name: str, version: str) -> ModelRegistryEntry:
-        return self._run(lambda b: b.get_version(name, version))[0]
+        return self._run(lambda b: b.get_version(name, version), fallback=False)[0]
 
     def search_versions(
         self, *, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> list[ModelRegistryEntry]:
-        return self._run(lambda b: b.search_versions(name=name, tags=tags))[0]
+        return self._run(lambda b: b.search_versions(name=name, tags=tags), fallback=False)[0]
 
     def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
-        return self._run(lambda b: b.get_by_alias(name, alias))[0]
+        return self._run(lambda b: b.get_by_alias(name, alias), fallback=False)[0]
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
-        self._run(lambda b: b.set_alias(name, alias, version))
+        self._run(lambda b: b.set_alias(name, alias, version), fallback=False)
 
     def download(self, name: str, version: str, dst: Path) -> Path:
-        return self._run(lambda b: b.download(name, version, dst))[0]
+        return self._run(lambda b: b.download(name, version, dst), fallback=False)[0]
 
 
 class OptionalBackend:
