@@ -55,7 +55,7 @@ class ModelRegistry:
 
         registry = ModelRegistry()
         entry = registry.register_baseline(model, model_type="churn")
-        print(entry.target, entry.name, entry.version)   # remote churn 1
+        entry.target, entry.name, entry.version          # ("remote", "churn", "1")
 
     Arguments override the environment and ``~/.hokusai/config``; ``container`` replaces the
     whole wiring (tests).

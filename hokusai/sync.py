@@ -11,7 +11,7 @@ missing) and marked pushed. A record is marked pushed only after the remote hold
 
     with ModelRegistry() as registry:
         report = sync_pending(registry)
-        print(report.counts)   # {'pushed': 2, 'already-present': 1, 'failed': 0, ...}
+        report.counts   # {'pushed': 2, 'already-present': 1, 'failed': 0, ...}
 """
 
 from __future__ import annotations

@@ -10,10 +10,9 @@ As a context manager::
     from hokusai.testing.fake_server import ALICE_KEY, FakeRegistryServer
 
     with FakeRegistryServer() as srv:
-        os.environ["MLFLOW_TRACKING_TOKEN"] = ALICE_KEY
-        client = mlflow.MlflowClient(tracking_uri=srv.tracking_uri)
-        client.create_registered_model("churn")
-        assert "churn" in srv.state.registered_models
+        registry = ModelRegistry(srv.tracking_uri, api_key=ALICE_KEY)
+        entry = registry.register_model(model, "churn")
+        assert srv.model_versions("churn")[0].version == int(entry.version)
 
 As a decorator (each call gets a fresh state)::
 
