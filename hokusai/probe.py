@@ -22,6 +22,7 @@ from hokusai.http_trace import json_body
 from hokusai.models import ProbeResult, Verdict
 
 PROBE_PATH = "/api/2.0/mlflow/registered-models/search"
+_GRACE_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,30 @@ class ConnectivityProbe:
         )
 
     def check(self) -> ProbeOutcome:
+        """One check, answered within the probe budget (plus a fraction of a second).
+
+        ``requests`` bounds the connect and the read separately and does not bound name
+        resolution at all, so the request runs in a worker thread and a hung resolver or
+        half-open connection still gets a verdict on time; the worker is left to finish.
+        """
+        started = time.perf_counter()
+        answers: list[ProbeOutcome] = []
+        worker = threading.Thread(
+            target=lambda: answers.append(self._request()), name="hokusai-probe", daemon=True
+        )
+        worker.start()
+        worker.join(self._config.probe_timeout.value + _GRACE_SECONDS)
+        if answers:
+            return answers[0]
+        error = RegistryUnavailableError(
+            f"The registry did not answer within {self._config.probe_timeout.value:g} s "
+            "(name resolution or the connection hung).",
+            reason="timeout",
+            **self.error_context().kwargs(),
+        )
+        return self._outcome(started, error, status=None)
+
+    def _request(self) -> ProbeOutcome:
         config = self._config
         uri = config.remote_uri.value
         ctx = self.error_context()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+import requests
 from dependency_injector import providers
 
 from hokusai import ModelRegistry, RegistryUnavailableError
@@ -86,3 +88,40 @@ def test_a_redirect_to_another_host_does_not_carry_the_key(fake: Any) -> None:
             registry.list_models_by_type("churn")
     assert elsewhere.requests, "MLflow's client must have followed the redirect"
     assert not any(r.key_presented for r in elsewhere.requests)
+
+
+class HangingSession:
+    """A session whose request hangs, as a stuck name resolution does (requests can't bound it)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.finished = False
+
+    def __enter__(self) -> HangingSession:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def get(self, *_args: Any, **_kwargs: Any) -> Any:
+        self.release.wait(30)
+        self.finished = True
+        raise requests.ConnectionError("released")
+
+
+def test_the_probe_gives_a_verdict_on_time_even_when_resolution_hangs(sk_model: Any) -> None:
+    session = HangingSession()
+    container = Container()
+    container.http_session_factory.override(providers.Object(lambda: session))
+    registry = ModelRegistry(
+        "https://registry.hokus.ai/api/mlflow",
+        api_key=KEYS["alice"],
+        probe_timeout=0.2,
+        container=container,
+    )
+    try:
+        entry = registry.register_model(sk_model, "churn")
+        assert entry.target == "local" and entry.reason == "registry unreachable: timeout"
+        assert not session.finished  # the verdict did not wait for the hung request
+    finally:
+        session.release.set()
