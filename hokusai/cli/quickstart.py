@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from hokusai.cli.output import EXIT_ERROR, EXIT_OK, EXIT_USAGE, print_json, print_table, style
+from hokusai.cli.output import EXIT_ERROR, EXIT_OK, EXIT_USAGE, print_json
+from hokusai.cli.register import print_entry
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,33 +36,9 @@ def run(args: argparse.Namespace) -> int:
         entry = registry.register_baseline(
             model, model_type=args.model_type, metadata={"accuracy": round(accuracy, 4)}
         )
-    code = EXIT_OK if entry.registered else EXIT_ERROR
     if args.json:
         print_json(entry.as_dict())
-        return code
-    if not entry.registered:
-        print(style(f"Not registered: {entry.reason}", "yellow"))
-        print("HOKUSAI_MLFLOW_MODE=optional skips registrations the registry refuses.")
-        return code
-    where = {
-        "remote": "the hosted Hokusai registry",
-        "local": "the local store",
-        "mock": "the in-memory mock registry",
-    }[entry.target]
-    print(style(f"Registered {entry.name} version {entry.version} in {where}.", "green"))
-    print_table(
-        [
-            ("target", entry.target),
-            ("name", entry.name),
-            ("version", str(entry.version)),
-            ("model id", str(entry.model_id)),
-            ("run id", str(entry.run_id)),
-            ("source", str(entry.source)),
-            ("tracking URI", entry.tracking_uri),
-            ("training accuracy", f"{accuracy:.3f}"),
-        ]
-        + ([("reason", entry.reason)] if entry.reason else [])
-    )
-    if entry.pending_sync:
-        print("It is recorded as pending: run `hokusai sync` when the registry is back.")
-    return EXIT_OK
+    else:
+        print_entry(entry)
+        print(f"training accuracy: {accuracy:.3f}")
+    return EXIT_OK if entry.registered else EXIT_ERROR
