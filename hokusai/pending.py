@@ -23,6 +23,12 @@ Status = Literal["pending", "pushed"]
 
 @dataclass(frozen=True)
 class PendingRegistration:
+    """One registration waiting for ``hokusai sync``.
+
+    ``local_version`` is empty while the local registration is under way: the record is
+    written first, so that a crash in between is found by sync rather than lost.
+    """
+
     idempotency_key: str
     name: str
     local_version: str
@@ -65,12 +71,28 @@ class PendingStore:
     def pending(self) -> list[PendingRegistration]:
         return [r for r in self.all() if r.status == "pending"]
 
-    def mark_pushed(self, key: str, remote_version: str) -> PendingRegistration:
+    def set_local_version(self, key: str, version: str) -> PendingRegistration:
+        """Complete a record written before its local registration (see ``local_version``)."""
+        record = self._required(key)
+        done = replace(record, local_version=version)
+        self._write(done)
+        return done
+
+    def discard_unregistered(self, key: str) -> None:
+        """Remove a record whose local registration never happened (it failed and raised)."""
+        record = self.get(key)
+        if record is not None and not record.local_version:
+            self._path(key).unlink(missing_ok=True)
+
+    def _required(self, key: str) -> PendingRegistration:
         record = self.get(key)
         if record is None:
             raise LocalStoreError(f"No pending registration {key} in {self._dir}.")
+        return record
+
+    def mark_pushed(self, key: str, remote_version: str) -> PendingRegistration:
         done = replace(
-            record,
+            self._required(key),
             status="pushed",
             remote_version=remote_version,
             pushed_at=datetime.now(UTC).isoformat(),

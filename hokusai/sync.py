@@ -19,7 +19,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -257,6 +257,7 @@ class _Pusher:
     def _one(self, record: PendingRegistration, report: Callable[[Stage], None]) -> SyncItem:
         try:
             self._check_addresses(record)
+            record = self._with_local_version(record)
             report("checking")
             existing = self._on_remote(record) if self._remote_readable else None
             if existing is not None:
@@ -283,6 +284,28 @@ class _Pusher:
                     f"{what} {recorded}, but {current} is configured.",
                     hint=f"Configure {recorded} again to sync it, or leave it pending.",
                 )
+
+    def _with_local_version(self, record: PendingRegistration) -> PendingRegistration:
+        """A record written just before a local registration that the process did not live to
+        finish: find that registration by its key, or drop the record, which promises nothing."""
+        if record.local_version:
+            return record
+        found = self._parts.local.search_versions(
+            name=record.name, tags={TAG_IDEMPOTENCY_KEY: record.idempotency_key}
+        )
+        if found:
+            if self._dry_run:
+                return replace(record, local_version=str(found[0].version))
+            return self._parts.pending.set_local_version(
+                record.idempotency_key, str(found[0].version)
+            )
+        if not self._dry_run:
+            self._parts.pending.discard_unregistered(record.idempotency_key)
+        raise LocalStoreError(
+            f"{record.name!r} never reached the local store (the process stopped during its "
+            "registration), so there is nothing to push; the record is removed.",
+            hint="Register the model again.",
+        )
 
     def _on_remote(self, record: PendingRegistration) -> ModelRegistryEntry | None:
         found = self._parts.remote.search_versions(

@@ -96,7 +96,11 @@ class RoutedBackend:
         raise error
 
     def _run(
-        self, call: Callable[[MlflowStoreBackend], T], *, fallback: bool = True
+        self,
+        call: Callable[[MlflowStoreBackend], T],
+        *,
+        fallback: bool = True,
+        before_fallback: Callable[[RegistryUnavailableError], None] | None = None,
     ) -> tuple[T, RegistryUnavailableError | None]:
         """Run ``call`` on the remote, or on the local store when it is unreachable.
 
@@ -127,25 +131,39 @@ class RoutedBackend:
                 why.reason,
                 self._local.tracking_uri,
             )
+            if before_fallback is not None:
+                before_fallback(why)
         return call(self._local), why
 
     def register(self, request: RegistrationRequest) -> ModelRegistryEntry:
-        entry, why = self._run(lambda backend: backend.register(request))
-        if why is None or entry.target != "local":
-            return entry
-        self._pending.add(
-            PendingRegistration(
-                idempotency_key=request.idempotency_key,
-                name=entry.name,
-                local_version=str(entry.version),
-                local_tracking_uri=self._local.tracking_uri,
-                remote_tracking_uri=self._remote.tracking_uri,
-                reason=why.reason,
-                tags=dict(request.tags),
-                alias=request.alias,
-                description=request.description,
+        def record_intent(why: RegistryUnavailableError) -> None:
+            # Written before the local registration, so that a crash between the two leaves a
+            # record that sync can resolve, never a local version that nothing will push.
+            self._pending.add(
+                PendingRegistration(
+                    idempotency_key=request.idempotency_key,
+                    name=request.name,
+                    local_version="",
+                    local_tracking_uri=self._local.tracking_uri,
+                    remote_tracking_uri=self._remote.tracking_uri,
+                    reason=why.reason,
+                    tags=dict(request.tags),
+                    alias=request.alias,
+                    description=request.description,
+                )
             )
-        )
+
+        try:
+            entry, why = self._run(
+                lambda backend: backend.register(request), before_fallback=record_intent
+            )
+        except HokusaiError:
+            # The registration is nowhere, and the caller knows: no record may promise it.
+            self._pending.discard_unregistered(request.idempotency_key)
+            raise
+        if why is None:
+            return entry
+        self._pending.set_local_version(request.idempotency_key, str(entry.version))
         return replace(entry, reason=f"registry unreachable: {why.reason}", pending_sync=True)
 
     def get_version(self, name: str, version: str) -> ModelRegistryEntry:
