@@ -55,3 +55,18 @@ def test_a_refused_key_is_one_clear_line_and_a_non_zero_exit(
     assert "REGISTRY_ADMIN_REQUIRED" in err and "next:" in err
     assert "Traceback" not in err
     assert KEYS["outsider"] not in out + err
+
+
+def test_json_output_stays_json_on_failure(
+    fake: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOKUSAI_API_KEY", KEYS["outsider"])
+    monkeypatch.setenv("HOKUSAI_TRACKING_URI", fake.tracking_uri)
+    assert main(["quickstart", "--json"]) == 4
+    out, _ = capsys.readouterr()
+    error = json.loads(out)["error"]
+    assert (error["type"], error["code"], error["status"]) == (
+        "PermissionDeniedError",
+        "REGISTRY_ADMIN_REQUIRED",
+        403,
+    )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from hokusai import __version__
-from hokusai.cli.output import EXIT_ERROR, EXIT_OK, report_error
+from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, report_error
 from hokusai.errors import HokusaiError
 
 # Modules under hokusai.cli with add_parser(subparsers); order is the order in --help.
@@ -49,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HokusaiError as error:
         if args.debug:
             traceback.print_exc()
+        if getattr(args, "json", False):
+            # A script that asked for JSON gets JSON on failure too (and the line on stderr).
+            from hokusai.doctor import error_dict
+
+            print_json({"error": error_dict(error)})
         return report_error(error)
     except BrokenPipeError:
         # `hokusai status --json | head`: the reader left; that is not an error of ours.
