@@ -39,6 +39,10 @@ def _keyring() -> object | None:
     return keyring
 
 
+def keyring_available() -> bool:
+    return _keyring() is not None
+
+
 def load_key(home: Path) -> tuple[ApiKey, str] | None:
     """The stored key and where it was found (``OS keyring`` or the file's path)."""
     ring = _keyring()

@@ -97,10 +97,10 @@ def run_logout(_args: argparse.Namespace) -> int:
     if removed:
         print(f"Logged out: removed the stored key from {' and '.join(removed)}.")
     else:
-        print(
-            "No stored key to remove (looked in the OS keyring and "
-            f"{credential_store.credentials_path(home)})."
-        )
+        places = [str(credential_store.credentials_path(home))]
+        if credential_store.keyring_available():
+            places.insert(0, "the OS keyring")
+        print(f"No stored key to remove (looked in {' and '.join(places)}).")
     _environment_note()
     return EXIT_OK
 
