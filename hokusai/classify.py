@@ -1,8 +1,9 @@
 """Turn HTTP answers and transport failures into the SDK's typed errors.
 
 Classification uses the status code, the JSON body's ``error``/``error_code`` fields and the
-exception *types* in the cause chain, never the text of an exception: MLflow rewrites bodies
-and texts (a proxy 401 becomes ``INTERNAL_ERROR: Response: {...}``).
+exception *types* in the cause chain, never MLflow's wording: MLflow rewrites bodies and texts
+(a proxy 401 becomes ``INTERNAL_ERROR: Response: {...}``). One status is only to be had from
+urllib3's own message template; see ``_retried_status`` for why and how narrowly it is read.
 """
 
 from __future__ import annotations
