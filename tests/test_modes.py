@@ -256,3 +256,13 @@ def test_downloads_from_the_download_pool_carry_their_own_registrys_key(
     alice.load_model("churn", entry.version)
     downloads = [r for r in fake.requests[before:] if "mlflow-artifacts" in r.path]
     assert downloads and {r.user for r in downloads} == {"alice"}
+
+
+def test_local_mode_works_with_a_relative_home(
+    sk_model: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOKUSAI_HOME", "relative-home")
+    entry = ModelRegistry(mode="local").register_model(sk_model, "churn")
+    assert entry.target == "local"
+    assert entry.source.startswith(f"file://{tmp_path}/relative-home/")

@@ -221,11 +221,17 @@ def is_loopback(host: str) -> bool:
 
 
 def resolve_home(args: Mapping[str, object], env: Mapping[str, str]) -> Setting[Path]:
+    """Always absolute: the local store's artifact location must be a file URI, and a later
+    ``chdir`` must not move the store."""
     if args.get("home") is not None:
-        return Setting(Path(str(args["home"])).expanduser(), ARGUMENT)
+        return Setting(_absolute(str(args["home"])), ARGUMENT)
     if env.get("HOKUSAI_HOME", "").strip():
-        return Setting(Path(env["HOKUSAI_HOME"]).expanduser(), env_source("HOKUSAI_HOME"))
-    return Setting(Path("~/.hokusai").expanduser(), DEFAULT)
+        return Setting(_absolute(env["HOKUSAI_HOME"]), env_source("HOKUSAI_HOME"))
+    return Setting(_absolute("~/.hokusai"), DEFAULT)
+
+
+def _absolute(raw: str) -> Path:
+    return Path(raw.strip()).expanduser().absolute()
 
 
 _LEGACY_MODE_SWITCHES = (

@@ -186,3 +186,12 @@ def test_a_broken_config_file_is_a_configuration_error(tmp_path: Path) -> None:
     write_config(tmp_path, "not an ini file [[[")
     with pytest.raises(ConfigurationError, match="Cannot parse"):
         resolve({"HOKUSAI_HOME": str(tmp_path)})
+
+
+def test_a_relative_home_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = resolve({"HOKUSAI_HOME": "relative-home"})
+    assert config.home.value == tmp_path / "relative-home"
+    assert (
+        config.local_uri.value == f"sqlite:///{tmp_path / 'relative-home' / 'mlflow' / 'mlflow.db'}"
+    )
