@@ -194,7 +194,14 @@ class MlflowStoreBackend:
         experiment = client.get_experiment_by_name(self._experiment)
         if experiment is not None:
             return str(experiment.experiment_id)
-        location = Path(self._artifact_root).as_uri() if self._artifact_root else None
+        # A store the SDK opens itself keeps artifacts under HOKUSAI_HOME; a tracking server
+        # (a local `mlflow server` as the "local" store) decides where its artifacts go.
+        serves_itself = self._uri.startswith(("http://", "https://"))
+        location = (
+            Path(self._artifact_root).as_uri()
+            if self._artifact_root and not serves_itself
+            else None
+        )
         try:
             return str(client.create_experiment(self._experiment, artifact_location=location))
         except Exception as exc:

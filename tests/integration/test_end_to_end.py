@@ -200,3 +200,19 @@ def test_two_keys_in_two_threads_each_send_their_own(
 def owned_by(record: RequestRecord, entry: ModelRegistryEntry) -> bool:
     """Whether a logged request is about ``entry``'s logged model (its files or its record)."""
     return bool(entry.logged_model_id) and f"/{entry.logged_model_id}" in record.path
+
+
+def test_a_local_mlflow_server_as_the_local_store_keeps_its_own_artifacts(
+    live_server: RealServer, model_dir: Path
+) -> None:
+    # HOKUSAI_LOCAL_TRACKING_URI may name a plain `mlflow server` (here: the real one, without
+    # the proxy); the server, not HOKUSAI_HOME, decides where its artifacts go.
+    registry = ModelRegistry(
+        mode="local", local_tracking_uri=live_server.mlflow_url, experiment=unique("exp")
+    )
+    name = unique("local-server")
+    entry = registry.register_model(model_dir, name)
+    assert entry.target == "local" and entry.tracking_uri == live_server.mlflow_url
+    assert entry.source is not None and entry.source.startswith("mlflow-artifacts:/")
+    loaded = registry.load_model(name, entry.version or "")
+    assert loaded.metadata.flavors
