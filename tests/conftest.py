@@ -104,6 +104,18 @@ def sk_model() -> object:
     return LogisticRegression(max_iter=300).fit(features, labels)
 
 
+@pytest.fixture(scope="session")
+def sk_model_dir(sk_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``sk_model`` saved once as an MLflow model directory, as a user has it on disk."""
+    import mlflow.sklearn
+
+    path = tmp_path_factory.mktemp("sk-model") / "model"
+    mlflow.sklearn.save_model(
+        sk_model, str(path), pip_requirements=mlflow.sklearn.get_default_pip_requirements()
+    )
+    return path
+
+
 @pytest.fixture
 def fake() -> Iterator[object]:
     """The fake hosted registry, with the suite's key file (fixtures/keys.json)."""

@@ -122,16 +122,6 @@ def local_store(home: Path, migrated_db: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory, sk_model: object) -> Path:
-    """An MLflow model directory, as a user has on disk before `hokusai register`."""
-    import mlflow.sklearn
-
-    path = tmp_path_factory.mktemp("models") / "iris"
-    mlflow.sklearn.save_model(sk_model, str(path))
-    return path
-
-
 @pytest.fixture
 def use_fake(fake: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[[str | None], None]:
     """Point the SDK at the fake registry with a user's key (None: no key)."""

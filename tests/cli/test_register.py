@@ -14,12 +14,12 @@ from tests.conftest import KEYS
 
 
 def test_register_on_the_remote_with_tags_alias_and_description(
-    cli: Cli, fake: Any, use_fake: Any, model_dir: Path
+    cli: Cli, fake: Any, use_fake: Any, sk_model_dir: Path
 ) -> None:
     use_fake(KEYS["alice"])
     result = cli(
         "register",
-        str(model_dir),
+        str(sk_model_dir),
         "--name",
         "churn",
         "--tag",
@@ -42,7 +42,7 @@ def test_register_on_the_remote_with_tags_alias_and_description(
     assert stored.description == "first cut"
     assert fake.state.registered_models["churn"].aliases == {"champion": 1}
 
-    table = cli("register", str(model_dir), "--name", "churn")
+    table = cli("register", str(sk_model_dir), "--name", "churn")
     assert table.code == EXIT_OK
     assert "Registered churn version 2 on the hosted registry." in table.out
     assert "target" in table.out and "remote" in table.out
@@ -52,12 +52,12 @@ def test_register_without_a_key_goes_to_the_local_store(
     cli: Cli,
     fake: Any,
     use_fake: Any,
-    model_dir: Path,
+    sk_model_dir: Path,
     local_store: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     use_fake(None)
-    result = cli("register", str(model_dir), "--name", "churn", "--json")
+    result = cli("register", str(sk_model_dir), "--name", "churn", "--json")
     entry = json.loads(result.out)
     assert result.code == EXIT_OK
     assert entry["target"] == "local" and entry["tracking_uri"] == f"sqlite:///{local_store}"
@@ -65,9 +65,9 @@ def test_register_without_a_key_goes_to_the_local_store(
     assert "No Hokusai API key" in caplog.text
 
 
-def test_a_read_only_key_cannot_register(cli: Cli, use_fake: Any, model_dir: Path) -> None:
+def test_a_read_only_key_cannot_register(cli: Cli, use_fake: Any, sk_model_dir: Path) -> None:
     use_fake(KEYS["reader"])
-    result = cli("register", str(model_dir), "--name", "churn")
+    result = cli("register", str(sk_model_dir), "--name", "churn")
     assert result.code == EXIT_PERMISSION
     assert "model:write" in result.err and "next:" in result.err
 
@@ -86,11 +86,11 @@ def test_bad_input_is_refused_before_anything_is_sent(
 
 
 def test_status_lists_registrations_made_during_an_outage(
-    cli: Cli, fake: Any, use_fake: Any, model_dir: Path, local_store: Path
+    cli: Cli, fake: Any, use_fake: Any, sk_model_dir: Path, local_store: Path
 ) -> None:
     use_fake(KEYS["alice"])
     fake.go_down()
-    made = cli("register", str(model_dir), "--name", "churn", "--alias", "champion")
+    made = cli("register", str(sk_model_dir), "--name", "churn", "--alias", "champion")
     assert made.code == EXIT_OK
     assert "in the local store" in made.out and "hokusai sync" in made.out
 

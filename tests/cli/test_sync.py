@@ -18,14 +18,14 @@ NAMES = ("churn", "fraud", "upsell")
 
 
 @pytest.fixture
-def outage(cli: Cli, fake: Any, use_fake: Any, model_dir: Path, local_store: Path) -> Any:
+def outage(cli: Cli, fake: Any, use_fake: Any, sk_model_dir: Path, local_store: Path) -> Any:
     """Three registrations made while the registry was down, then the registry back up."""
     use_fake(KEYS["alice"])
     fake.go_down()
     for name in NAMES:
         made = cli(
             "register",
-            str(model_dir),
+            str(sk_model_dir),
             "--name",
             name,
             "--alias",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,15 +107,3 @@ def registry_under_test(
         monkeypatch,
         lambda: [(r.method, r.path, r.status, r.user) for r in real.requests()],
     )
-
-
-@pytest.fixture(scope="session")
-def sk_model_dir(sk_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session's scikit-learn model saved once as an MLflow model directory."""
-    import mlflow.sklearn
-
-    path = tmp_path_factory.mktemp("contract-model") / "model"
-    mlflow.sklearn.save_model(
-        sk_model, str(path), pip_requirements=mlflow.sklearn.get_default_pip_requirements()
-    )
-    return path

@@ -69,13 +69,8 @@ def test_sync_round_trip_after_an_upstream_outage(
     live_server: RealServer,
     as_user: Any,
     capsys: pytest.CaptureFixture[str],
-    sk_model: object,
-    tmp_path: Path,
+    sk_model_dir: Path,
 ) -> None:
-    import mlflow.sklearn
-
-    model_dir = tmp_path / "model"
-    mlflow.sklearn.save_model(sk_model, str(model_dir))
     name = f"cli-sync-{uuid.uuid4().hex[:8]}"
     as_user("alice")
     live_server.kill_upstream()  # the proxy answers 502: the SDK falls back to the local store
@@ -84,7 +79,7 @@ def test_sync_round_trip_after_an_upstream_outage(
             capsys,
             live_server,
             "register",
-            str(model_dir),
+            str(sk_model_dir),
             "--name",
             name,
             "--alias",

@@ -45,17 +45,6 @@ def only_a_key(live_server: RealServer, monkeypatch: pytest.MonkeyPatch) -> Real
     return live_server
 
 
-@pytest.fixture(scope="module")
-def model_dir(sk_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import mlflow.sklearn
-
-    path = tmp_path_factory.mktemp("e2e-model") / "model"
-    mlflow.sklearn.save_model(
-        sk_model, str(path), pip_requirements=mlflow.sklearn.get_default_pip_requirements()
-    )
-    return path
-
-
 class ManualClock:
     """The breaker's clock, moved by the test instead of by waiting."""
 
@@ -86,7 +75,7 @@ def timed(call: Callable[[], ModelRegistryEntry]) -> tuple[ModelRegistryEntry, f
 
 
 def test_register_load_outage_fallback_and_recovery(
-    only_a_key: RealServer, sk_model: Any, model_dir: Path
+    only_a_key: RealServer, sk_model: Any, sk_model_dir: Path
 ) -> None:
     server = only_a_key
     clock = ManualClock()
@@ -103,7 +92,7 @@ def test_register_load_outage_fallback_and_recovery(
     # Down (connections refused): the next registration falls back within the probe budget,
     # although the breaker still held the earlier "reachable" verdict.
     server.kill()
-    down, elapsed = timed(lambda: registry.register_model(model_dir, name))
+    down, elapsed = timed(lambda: registry.register_model(sk_model_dir, name))
     assert elapsed < PROBE_TIMEOUT_S + MARGIN_S, f"{elapsed:.2f} s"
     assert (down.target, down.pending_sync) == ("local", True)
     assert down.tracking_uri.startswith("sqlite:///")
@@ -112,27 +101,27 @@ def test_register_load_outage_fallback_and_recovery(
     assert (record.name, record.local_version) == (name, down.version)
     assert record.remote_tracking_uri == server.tracking_uri
     # ...and the breaker remembers: the next one does not even try.
-    again, elapsed = timed(lambda: registry.register_model(model_dir, name))
+    again, elapsed = timed(lambda: registry.register_model(sk_model_dir, name))
     assert again.target == "local" and elapsed < 1.0
 
     # Back: within the breaker's cooldown the registry still goes local; after it, remote.
     server.start()
     clock.now += COOLDOWN_S / 2
-    assert registry.register_model(model_dir, name).target == "local"
+    assert registry.register_model(sk_model_dir, name).target == "local"
     clock.now += COOLDOWN_S
-    back = registry.register_model(model_dir, name)
+    back = registry.register_model(sk_model_dir, name)
     assert (back.target, back.version) == ("remote", "2")
     assert len(registry.pending_store().pending()) == 3
 
 
 def test_upstream_down_behind_a_live_proxy_falls_back(
-    only_a_key: RealServer, model_dir: Path
+    only_a_key: RealServer, sk_model_dir: Path
 ) -> None:
     server = only_a_key
     registry = ModelRegistry()
     server.kill_upstream()
     try:
-        entry, elapsed = timed(lambda: registry.register_model(model_dir, unique("e2e-502")))
+        entry, elapsed = timed(lambda: registry.register_model(sk_model_dir, unique("e2e-502")))
     finally:
         server.start()
 
@@ -144,7 +133,7 @@ def test_upstream_down_behind_a_live_proxy_falls_back(
 
 
 def test_two_keys_in_two_threads_each_send_their_own(
-    live_server: RealServer, model_dir: Path
+    live_server: RealServer, sk_model_dir: Path
 ) -> None:
     users = ("alice", "bob")
     registries = {
@@ -166,7 +155,7 @@ def test_two_keys_in_two_threads_each_send_their_own(
         try:
             start.wait()
             for _ in range(2):
-                entries[user].append(registries[user].register_model(model_dir, names[user]))
+                entries[user].append(registries[user].register_model(sk_model_dir, names[user]))
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
@@ -189,7 +178,7 @@ def test_two_keys_in_two_threads_each_send_their_own(
         mine = [r for r in seen if owned_by(r, entry)]
         uploads = [r for r in mine if r.method == "PUT"]
         # Every request about this user's model, artifact uploads included, carried their key.
-        assert len(uploads) == len(list(model_dir.iterdir()))
+        assert len(uploads) == len(list(sk_model_dir.iterdir()))
         assert {r.user for r in mine} == {user}, mine
         assert all(r.status == 200 for r in mine), mine
         assert not any(owned_by(r, entry) for r in by_user[other])
@@ -203,7 +192,7 @@ def owned_by(record: RequestRecord, entry: ModelRegistryEntry) -> bool:
 
 
 def test_a_local_mlflow_server_as_the_local_store_keeps_its_own_artifacts(
-    live_server: RealServer, model_dir: Path
+    live_server: RealServer, sk_model_dir: Path
 ) -> None:
     # HOKUSAI_LOCAL_TRACKING_URI may name a plain `mlflow server` (here: the real one, without
     # the proxy); the server, not HOKUSAI_HOME, decides where its artifacts go.
@@ -211,7 +200,7 @@ def test_a_local_mlflow_server_as_the_local_store_keeps_its_own_artifacts(
         mode="local", local_tracking_uri=live_server.mlflow_url, experiment=unique("exp")
     )
     name = unique("local-server")
-    entry = registry.register_model(model_dir, name)
+    entry = registry.register_model(sk_model_dir, name)
     assert entry.target == "local" and entry.tracking_uri == live_server.mlflow_url
     assert entry.source is not None and entry.source.startswith("mlflow-artifacts:/")
     loaded = registry.load_model(name, entry.version or "")
