@@ -28,14 +28,12 @@ class SeenResponse:
 
 @dataclass
 class ResponseLog:
+    """The last error answer of an operation; MLflow's download threads write to it too."""
+
     last_error: SeenResponse | None = None
-    count: int = 0
-    errors: list[SeenResponse] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, response: requests.Response, *_args: object, **_kwargs: object) -> None:
-        with self._lock:
-            self.count += 1
         if response.status_code < 400:
             return
         seen = SeenResponse(
@@ -47,7 +45,6 @@ class ResponseLog:
         )
         with self._lock:
             self.last_error = seen
-            self.errors.append(seen)
 
 
 def json_body(response: requests.Response) -> Mapping[str, Any] | None:
