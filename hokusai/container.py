@@ -16,7 +16,7 @@ import os
 import requests
 from dependency_injector import containers, providers
 
-from hokusai import auth, credential_store
+from hokusai import credential_store, request_auth
 from hokusai.backends.mlflow_store import MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
 from hokusai.classify import ErrorContext
@@ -48,10 +48,10 @@ def _local_context(config: TrackingConfig) -> ErrorContext:
     return ErrorContext(uri=config.local_uri.value)
 
 
-def _binding(config: TrackingConfig) -> auth.Binding | None:
+def _binding(config: TrackingConfig) -> request_auth.Binding | None:
     if config.api_key is None or not config.mode.value.uses_remote:
         return None
-    return auth.bind(
+    return request_auth.bind(
         config.remote_uri.value,
         config.api_key,
         allow_insecure_http=config.allow_insecure_http.value,

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
@@ -38,7 +38,7 @@ class PendingRegistration:
     tags: Mapping[str, str] = field(default_factory=dict)
     alias: str | None = None
     description: str | None = None
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     status: Status = "pending"
     remote_version: str | None = None
     pushed_at: str | None = None
@@ -95,7 +95,7 @@ class PendingStore:
             self._required(key),
             status="pushed",
             remote_version=remote_version,
-            pushed_at=datetime.now(UTC).isoformat(),
+            pushed_at=datetime.now(timezone.utc).isoformat(),
         )
         self._write(done)
         return done

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import requests
 
-from hokusai.auth import auth_for
 from hokusai.classify import ErrorContext, from_response, from_transport
 from hokusai.config.tracking import TrackingConfig
 from hokusai.errors import HokusaiError, RegistryUnavailableError
 from hokusai.http_trace import json_body
 from hokusai.models import ProbeResult, Verdict
+from hokusai.request_auth import auth_for
 
 PROBE_PATH = "/api/2.0/mlflow/registered-models/search"
 _GRACE_SECONDS = 0.25

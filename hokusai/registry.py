@@ -8,11 +8,11 @@ import tempfile
 import uuid
 import weakref
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hokusai import auth, validation
+from hokusai import request_auth, validation
 from hokusai.backends.base import RegistryBackend
 from hokusai.config.tracking import TrackingConfig
 from hokusai.container import Container
@@ -198,7 +198,7 @@ class ModelRegistry:
             TAG_MODEL_TYPE: name,
             TAG_IS_BASELINE: "true",
             TAG_METRICS: json.dumps(_metrics_of(model)),
-            TAG_TIMESTAMP: datetime.now(UTC).isoformat(),
+            TAG_TIMESTAMP: datetime.now(timezone.utc).isoformat(),
         }
         if metadata:
             tags[TAG_METADATA] = _json(metadata, "metadata")
@@ -231,7 +231,7 @@ class ModelRegistry:
             TAG_METRICS: json.dumps(_metrics_of(model)),
             TAG_DELTA_METRICS: json.dumps(deltas),
             TAG_CONTRIBUTOR: address,
-            TAG_TIMESTAMP: datetime.now(UTC).isoformat(),
+            TAG_TIMESTAMP: datetime.now(timezone.utc).isoformat(),
         }
         return self.register_model(
             model,
@@ -335,9 +335,9 @@ class ModelRegistry:
             return mlflow.pyfunc.load_model(str(path))
 
 
-def _release(binding: auth.Binding | None) -> None:
+def _release(binding: request_auth.Binding | None) -> None:
     if binding is not None:
-        auth.unbind(binding)
+        request_auth.unbind(binding)
 
 
 def _model_id(model: object, model_type: str) -> str:

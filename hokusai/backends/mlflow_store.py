@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hokusai import http_trace
-from hokusai.auth import Binding, acting_as, pinned
 from hokusai.classify import ErrorContext, from_mlflow
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, RegistryError
 from hokusai.mlflow_scope import bounded_requests
@@ -27,6 +26,7 @@ from hokusai.models import (
     ProbeResult,
     RegistrationRequest,
 )
+from hokusai.request_auth import Binding, acting_as, pinned
 
 logger = logging.getLogger(__name__)
 

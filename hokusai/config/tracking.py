@@ -10,11 +10,11 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hokusai.compat import StrEnum
 from hokusai.config.sources import (
     ARGUMENT,
     DEFAULT,

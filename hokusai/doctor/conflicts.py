@@ -9,10 +9,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hokusai.auth import PROVIDER_NAME
 from hokusai.config.tracking import TrackingConfig, is_loopback
 from hokusai.doctor.report import Check
 from hokusai.errors import ConfigurationError, InsecureTransportError
+from hokusai.request_auth import PROVIDER_NAME
 
 
 def conflicts(env: Mapping[str, str], config: TrackingConfig | None) -> Iterator[Check]:

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hokusai.auth import auth_for
 from hokusai.classify import ErrorContext, from_response, from_transport
 from hokusai.config.tracking import TrackingConfig
 from hokusai.doctor.network import Network, proxy_for
@@ -29,6 +28,7 @@ from hokusai.errors import (
 )
 from hokusai.http_trace import ResponseLog, json_body
 from hokusai.probe import ConnectivityProbe
+from hokusai.request_auth import auth_for
 
 SessionFactory = Callable[[], requests.Session]
 

@@ -26,7 +26,6 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from http.client import RemoteDisconnected
 from types import MappingProxyType
 from typing import Any
@@ -44,6 +43,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
+from hokusai.compat import StrEnum
 from hokusai.testing.proxy_rules import MLFLOW_MOUNT, KeyGrant, ProxyAnswer, check_request
 
 _JSON = {"Content-Type": "application/json"}

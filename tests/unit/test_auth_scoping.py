@@ -8,7 +8,7 @@ import threading
 import pytest
 import requests
 
-from hokusai import auth
+from hokusai import request_auth as auth
 from hokusai.credentials import ApiKey
 from hokusai.errors import ConfigurationError
 
