@@ -8,7 +8,11 @@ Messages name the URI and the key's *source* and masked form; they never hold th
 from __future__ import annotations
 
 
-class HokusaiError(Exception):
+class HokusaiException(Exception):  # noqa: N818 (the earlier SDK's public name)
+    """The earlier SDK's base exception, kept so ``except HokusaiException`` still catches all."""
+
+
+class HokusaiError(HokusaiException):
     """Base class of every error the SDK raises on purpose.
 
     Attributes:
@@ -205,7 +209,17 @@ class TLSError(HokusaiError, ConnectionError):
     )
 
 
-class RegistryError(HokusaiError, RuntimeError):
+class RegistryException(HokusaiError):  # noqa: N818 (the earlier SDK's public name)
+    """The earlier SDK's registry error (``hokusai.core.registry.RegistryException``).
+
+    Every registry failure that is not about the key or the network derives from it, so old
+    ``except RegistryException`` clauses keep catching what they caught.
+    """
+
+    default_hint = ""
+
+
+class RegistryError(RegistryException, RuntimeError):
     """The registry answered with an error that is none of the above (e.g. 400, 404).
 
     ``error_code`` holds MLflow's ``error_code`` (``RESOURCE_DOES_NOT_EXIST``, ...) when present.
@@ -232,6 +246,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "HokusaiError",
+    "HokusaiException",
     "InsecureTransportError",
     "InvalidInputError",
     "LocalStoreError",
@@ -239,6 +254,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitedError",
     "RegistryError",
+    "RegistryException",
     "RegistryUnavailableError",
     "TLSError",
 ]

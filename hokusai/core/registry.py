@@ -1,6 +1,6 @@
 """Compatibility module: ``from hokusai.core.registry import ModelRegistry`` keeps working."""
 
-from hokusai.errors import HokusaiError as RegistryException
+from hokusai.errors import RegistryException
 from hokusai.models import ModelLineage, ModelRegistryEntry
 from hokusai.registry import ModelRegistry
 
