@@ -8,7 +8,7 @@ Messages name the URI and the key's *source* and masked form; they never hold th
 from __future__ import annotations
 
 
-class HokusaiException(Exception):  # noqa: N818 (the earlier SDK's public name)
+class HokusaiException(Exception):
     """The earlier SDK's base exception, kept so ``except HokusaiException`` still catches all."""
 
 
@@ -209,7 +209,7 @@ class TLSError(HokusaiError, ConnectionError):
     )
 
 
-class RegistryException(HokusaiError):  # noqa: N818 (the earlier SDK's public name)
+class RegistryException(HokusaiError):
     """The earlier SDK's registry error (``hokusai.core.registry.RegistryException``).
 
     Every registry failure that is not about the key or the network derives from it, so old
