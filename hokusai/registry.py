@@ -20,7 +20,12 @@ from hokusai.config.sources import ARGUMENT
 from hokusai.config.tracking import TrackingConfig
 from hokusai.container import Container
 from hokusai.credentials import ApiKey, Credentials
-from hokusai.errors import ConfigurationError, InvalidInputError, ModelNotFoundError
+from hokusai.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidInputError,
+    ModelNotFoundError,
+)
 from hokusai.model_source import staged
 from hokusai.models import (
     TAG_BASELINE_ID,
@@ -143,11 +148,12 @@ class ModelRegistry:
         if uri not in self._clients:
             from hokusai.scoped_client import ScopedMlflowClient
 
-            remote = uri == self._config.remote_uri.value
+            binding = self._container.binding() if self._backend.target == "remote" else None
+            if self._backend.target == "remote" and binding is None:
+                # Unbound, its requests would pick up another registry's key for this URI.
+                raise AuthenticationError.missing_key(uri)
             self._clients[uri] = ScopedMlflowClient(
-                uri,
-                binding=self._container.binding() if remote else None,
-                timeout=self._config.request_timeout.value,
+                uri, binding=binding, timeout=self._config.request_timeout.value
             )
         client: MlflowClient = self._clients[uri]
         return client
@@ -160,6 +166,8 @@ class ModelRegistry:
 
     def close(self) -> None:
         """Stop sending this registry's key. Also happens when the registry is garbage collected."""
+        for client in self._clients.values():
+            client._hokusai_close()
         self._finalizer()
 
     def __enter__(self) -> ModelRegistry:

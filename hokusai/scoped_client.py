@@ -16,6 +16,7 @@ from typing import Any
 
 from mlflow import MlflowClient
 
+from hokusai.errors import ConfigurationError
 from hokusai.mlflow_scope import bounded_requests
 from hokusai.request_auth import Binding, acting_as, pinned
 
@@ -31,16 +32,27 @@ class ScopedMlflowClient(MlflowClient):
     def __init__(self, tracking_uri: str, *, binding: Binding | None, timeout: float) -> None:
         super().__init__(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         self._hokusai_scope = (binding, timeout)
+        self._hokusai_closed = False
+
+    def _hokusai_close(self) -> None:
+        """The registry was closed: its key must not be sent any more, by this client either."""
+        self._hokusai_closed = True
 
     def __getattribute__(self, name: str) -> Any:
         attr = super().__getattribute__(name)
         if name.startswith("_") or not callable(attr) or _inside.get():
             return attr
         binding, timeout = super().__getattribute__("_hokusai_scope")
+        closed = super().__getattribute__("_hokusai_closed")
         threads = any(word in name for word in _THREADED)
 
         @functools.wraps(attr)
         def scoped(*args: Any, **kwargs: Any) -> Any:
+            if closed:
+                raise ConfigurationError(
+                    "This registry is closed, so its client no longer sends its key.",
+                    hint="Build a new ModelRegistry for further calls.",
+                )
             token = _inside.set(True)
             try:
                 with (

@@ -13,7 +13,12 @@ from mlflow.exceptions import MlflowException
 
 from hokusai import ModelRegistry
 from hokusai.auth import HokusaiAuth
-from hokusai.errors import ConfigurationError, InvalidInputError, UnknownArgumentError
+from hokusai.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidInputError,
+    UnknownArgumentError,
+)
 from tests.conftest import KEYS
 
 ALICE, BOB = KEYS["alice"], KEYS["bob"]
@@ -147,3 +152,22 @@ def test_building_with_the_old_arguments_warns_about_nothing() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ModelRegistry("https://registry.hokus.ai/api/mlflow", ALICE, None, None)
+
+
+def test_a_closed_registrys_client_no_longer_sends_its_key(fake: Any) -> None:
+    registry = ModelRegistry(fake.tracking_uri, ALICE)
+    client = registry.client
+    registry.close()
+    with pytest.raises(ConfigurationError, match="closed"):
+        client.search_registered_models()
+    assert fake.requests == []
+
+
+def test_client_of_a_remote_registry_without_a_key_refuses_rather_than_borrow_one(
+    fake: Any,
+) -> None:
+    ModelRegistry(fake.tracking_uri, BOB)  # a key bound for the same URI
+    registry = ModelRegistry(fake.tracking_uri, mode="remote")
+    with pytest.raises(AuthenticationError, match="No API key"):
+        _ = registry.client
+    assert fake.requests == []
