@@ -58,7 +58,11 @@ __getattr__ = lazy_attributes(
 
 
 def get_mlflow_status(*, probe: bool = True, **registry_args: Any) -> RegistryStatus:
-    """Mode, URIs, key source and masked key, and a fresh probe of the remote registry."""
+    """Mode, URIs, key source and masked key, and a fresh probe of the remote registry.
+
+    The result also reads as the earlier SDK's status dict: ``status["configured"]``,
+    ``status["tracking_uri"]``, ``status.get("mock_mode")``.
+    """
     from hokusai.registry import ModelRegistry
 
     with ModelRegistry(**registry_args) as registry:
