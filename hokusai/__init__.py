@@ -11,10 +11,14 @@ from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
     HokusaiError,
+    HokusaiException,
     InsecureTransportError,
     InvalidInputError,
     LocalStoreError,
+    MLflowAuthenticationError,
+    MLflowConnectionError,
     ModelNotFoundError,
+    NotificationError,
     PermissionDeniedError,
     RateLimitedError,
     RegistryError,
@@ -24,6 +28,9 @@ from hokusai.errors import (
 from hokusai.lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from hokusai.auth.client import HokusaiAuth, configure, setup
+    from hokusai.config.mlflow_auth import setup_mlflow_auth
+    from hokusai.core.models import HokusaiModel
     from hokusai.models import ModelRegistryEntry, RegistryStatus
     from hokusai.registry import ModelRegistry
 
@@ -40,12 +47,22 @@ __getattr__ = lazy_attributes(
         "Mode": "hokusai.config",
         "ApiKey": "hokusai.credentials",
         "Container": "hokusai.container",
+        # The earlier SDK's root names.
+        "HokusaiAuth": "hokusai.auth.client",
+        "configure": "hokusai.auth.client",
+        "setup": "hokusai.auth.client",
+        "setup_mlflow_auth": "hokusai.config.mlflow_auth",
+        "HokusaiModel": "hokusai.core.models",
     },
 )
 
 
 def get_mlflow_status(*, probe: bool = True, **registry_args: Any) -> RegistryStatus:
-    """Mode, URIs, key source and masked key, and a fresh probe of the remote registry."""
+    """Mode, URIs, key source and masked key, and a fresh probe of the remote registry.
+
+    The result also reads as the earlier SDK's status dict: ``status["configured"]``,
+    ``status["tracking_uri"]``, ``status.get("mock_mode")``.
+    """
     from hokusai.registry import ModelRegistry
 
     with ModelRegistry(**registry_args) as registry:
@@ -55,13 +72,19 @@ def get_mlflow_status(*, probe: bool = True, **registry_args: Any) -> RegistrySt
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
+    "HokusaiAuth",
     "HokusaiError",
+    "HokusaiException",
+    "HokusaiModel",
     "InsecureTransportError",
     "InvalidInputError",
     "LocalStoreError",
+    "MLflowAuthenticationError",
+    "MLflowConnectionError",
     "ModelNotFoundError",
     "ModelRegistry",
     "ModelRegistryEntry",
+    "NotificationError",
     "PermissionDeniedError",
     "RateLimitedError",
     "RegistryError",
@@ -69,5 +92,8 @@ __all__ = [
     "RegistryUnavailableError",
     "TLSError",
     "__version__",
+    "configure",
     "get_mlflow_status",
+    "setup",
+    "setup_mlflow_auth",
 ]

@@ -12,28 +12,27 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import requests
 from dependency_injector import containers, providers
 
-from hokusai import credential_store, request_auth
+from hokusai import request_auth
 from hokusai.backends.mlflow_store import MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
 from hokusai.classify import ErrorContext
-from hokusai.config.tracking import TrackingConfig, resolve_credentials, resolve_home
-from hokusai.credentials import ApiKey
+from hokusai.config import defaults, keys
+from hokusai.config.sources import Setting
+from hokusai.config.tracking import TrackingConfig
 from hokusai.pending import PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
 from hokusai.testing.mock_registry import MockRegistryBackend
 
 
-def _stored_key(arguments: dict[str, object], environ: dict[str, str]) -> tuple[ApiKey, str] | None:
-    # An explicit or environment key wins anyway: do not touch the keyring for nothing.
-    if arguments.get("api_key") is not None or any(
-        environ.get(n, "").strip() for n in ("HOKUSAI_API_KEY", "MLFLOW_TRACKING_TOKEN")
-    ):
-        return None
-    return credential_store.load_key(resolve_home(arguments, environ).value)
+def _process_values() -> Mapping[str, Setting[Any]]:
+    current = defaults.current()
+    return current.values if current is not None else {}
 
 
 def _error_context(config: TrackingConfig) -> ErrorContext:
@@ -62,12 +61,25 @@ class Container(containers.DeclarativeContainer):
     # What the user passed to ModelRegistry(...): tracking_uri, api_key, mode, home, ...
     arguments: providers.Object[dict[str, object]] = providers.Object({})
     environ = providers.Object(os.environ)
-    stored_key = providers.Callable(_stored_key, arguments, environ)
-    # argument > HOKUSAI_API_KEY > MLFLOW_TRACKING_TOKEN > the key `hokusai login` stored.
-    credentials = providers.Singleton(resolve_credentials, arguments, environ, stored_key)
+    # What hokusai.configure() set for the process; override with providers.Object({}) to
+    # ignore it.
+    process_defaults: providers.Provider[Mapping[str, Setting[Any]]] = providers.Callable(
+        _process_values
+    )
+    stored_key = providers.Callable(keys.stored_key, arguments, environ, process_defaults)
+    legacy_key = providers.Callable(keys.legacy_file_key, arguments, environ)
+    # argument (or auth=) > hokusai.configure() > HOKUSAI_API_KEY > MLFLOW_TRACKING_TOKEN >
+    # the key `hokusai login` stored > the deprecated api_key in $HOKUSAI_HOME/config.
+    credentials = providers.Singleton(
+        keys.resolve_credentials, arguments, environ, stored_key, process_defaults, legacy_key
+    )
 
     tracking_config = providers.Singleton(
-        TrackingConfig.resolve, arguments=arguments, environ=environ, credentials=credentials
+        TrackingConfig.resolve,
+        arguments=arguments,
+        environ=environ,
+        credentials=credentials,
+        process=process_defaults,
     )
     mode = providers.Callable(lambda config: config.mode.value.value, tracking_config)
 

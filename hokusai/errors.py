@@ -79,6 +79,9 @@ def _rebuild(cls: type[HokusaiError], message: str, state: dict[str, object]) ->
 class ConfigurationError(HokusaiError, ValueError):
     """The settings cannot work together, or one of them is malformed.
 
+    Also ``hokusai.exceptions.ConfigurationError``: the earlier SDK's form
+    ``ConfigurationError(missing_key="HOKUSAI_API_KEY")`` still builds one.
+
     Example::
 
         ConfigurationError: HOKUSAI_MLFLOW_MODE='remot' is not a mode. Valid modes: auto, remote,
@@ -86,6 +89,18 @@ class ConfigurationError(HokusaiError, ValueError):
     """
 
     default_hint = "Fix the setting named above; `hokusai doctor` shows every value and its source."
+
+    def __init__(
+        self, message: str | None = None, missing_key: str | None = None, **kwargs: object
+    ) -> None:
+        self.missing_key = missing_key
+        if message is None:
+            message = (
+                f"Missing required configuration: {missing_key}."
+                if missing_key
+                else "Invalid configuration."
+            )
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
 class InsecureTransportError(ConfigurationError):
@@ -104,7 +119,26 @@ class InsecureTransportError(ConfigurationError):
     )
 
 
-class InvalidInputError(HokusaiError, ValueError):
+class InvalidParameterError(HokusaiError, ValueError):
+    """The earlier SDK's ``InvalidParameterError(parameter_name=None, message=None)``.
+
+    The base of ``InvalidInputError``, so ``except InvalidParameterError`` catches every
+    malformed argument the SDK rejects.
+    """
+
+    default_hint = ""
+
+    def __init__(
+        self, parameter_name: str | None = None, message: str | None = None, **kwargs: object
+    ) -> None:
+        self.parameter_name = parameter_name
+        if message is None:
+            message = f"Invalid parameter: {parameter_name}." if parameter_name else None
+        message = message or "Invalid parameter."
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class InvalidInputError(InvalidParameterError):
     """An argument is malformed; nothing was sent anywhere.
 
     Example::
@@ -112,11 +146,52 @@ class InvalidInputError(HokusaiError, ValueError):
         InvalidInputError: contributor_address must be 0x followed by 40 hex digits, got '0x12'.
     """
 
-    default_hint = ""
+    def __init__(
+        self, message: str, *, parameter_name: str | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(parameter_name, message, **kwargs)
 
 
-class AuthenticationError(HokusaiError, PermissionError):
-    """The registry did not accept the key (HTTP 401).
+class UnknownArgumentError(InvalidInputError, TypeError):
+    """A keyword argument the function does not take, close to one it does (a typo)."""
+
+
+class HokusaiAuthError(HokusaiError):
+    """The earlier SDK's ``hokusai.auth.exceptions.HokusaiAuthError``: the key, its rights or its
+    rate. Base of ``AuthenticationError``, ``PermissionDeniedError`` and ``RateLimitedError``."""
+
+
+_AUTH_MESSAGES = {
+    401: "The registry rejected the credentials (HTTP 401).",
+    403: "The registry refused access (HTTP 403).",
+}
+
+
+class MLflowAuthenticationError(HokusaiAuthError, PermissionError):
+    """The earlier SDK's ``MLflowAuthenticationError(message=None, status_code=None)``.
+
+    The base of ``AuthenticationError`` (401) and ``PermissionDeniedError`` (403);
+    ``status_code`` is the HTTP status, when one was received.
+    """
+
+    def __init__(
+        self, message: str | None = None, status_code: int | None = None, **kwargs: object
+    ) -> None:
+        given = kwargs.pop("status", None)
+        status = given if isinstance(given, int) else status_code
+        if message is None:
+            message = _AUTH_MESSAGES.get(status or 0, "Authentication with the registry failed.")
+        super().__init__(message, status=status, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def status_code(self) -> int | None:
+        return self.status
+
+
+class AuthenticationError(MLflowAuthenticationError):
+    """The registry did not accept the key (HTTP 401), or there is no key at all.
+
+    Also ``hokusai.auth.exceptions.AuthenticationError``, and a ``MLflowAuthenticationError``.
 
     Example::
 
@@ -141,8 +216,10 @@ class AuthenticationError(HokusaiError, PermissionError):
         )
 
 
-class PermissionDeniedError(HokusaiError, PermissionError):
+class PermissionDeniedError(MLflowAuthenticationError):
     """The key is valid but may not do this (HTTP 403).
+
+    Also ``hokusai.auth.exceptions.AuthorizationError``, and a ``MLflowAuthenticationError``.
 
     ``code`` holds the proxy's ``error`` field, e.g. ``REGISTRY_ADMIN_REQUIRED`` (the key may not
     use the registry) or ``FORBIDDEN`` (the key lacks the ``model:write`` scope).
@@ -162,20 +239,45 @@ class PermissionDeniedError(HokusaiError, PermissionError):
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
-class RateLimitedError(HokusaiError, ConnectionError):
+class RateLimitedError(HokusaiAuthError, ConnectionError):
     """The registry is rate limiting this key (HTTP 429).
 
-    ``retry_after`` is the server's Retry-After in seconds, when it sent one.
+    ``retry_after`` is the server's Retry-After in seconds, when it sent one. Also
+    ``hokusai.auth.exceptions.RateLimitError``.
     """
 
     default_hint = "Wait and try again."
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, **kwargs: object) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
-class RegistryUnavailableError(HokusaiError, ConnectionError):
+class MLflowConnectionError(HokusaiError, ConnectionError):
+    """The earlier SDK's ``MLflowConnectionError(message=None, tracking_uri=None)``.
+
+    The base of ``RegistryUnavailableError`` and ``TLSError``: every failure to reach the
+    registry. ``tracking_uri`` is the registry's URI.
+    """
+
+    default_hint = "Check your network and `hokusai doctor`."
+
+    def __init__(
+        self, message: str | None = None, tracking_uri: str | None = None, **kwargs: object
+    ) -> None:
+        uri = kwargs.pop("uri", None)
+        super().__init__(
+            message or "Failed to connect to the registry.",
+            uri=uri if isinstance(uri, str) else tracking_uri,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    @property
+    def tracking_uri(self) -> str | None:
+        return self.uri
+
+
+class RegistryUnavailableError(MLflowConnectionError):
     """The registry could not be reached or failed (refused, DNS, timeout, 5xx).
 
     Example::
@@ -197,7 +299,7 @@ class RegistryUnavailableError(HokusaiError, ConnectionError):
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
-class TLSError(HokusaiError, ConnectionError):
+class TLSError(MLflowConnectionError):
     """The TLS handshake with the registry failed (certificate, hostname, protocol).
 
     Not a reason to fall back: a failed certificate check may be an attack.
@@ -233,7 +335,78 @@ class RegistryError(RegistryException, RuntimeError):
 
 
 class ModelNotFoundError(RegistryError, LookupError):
-    """The model, version or alias does not exist in the registry."""
+    """The model, version or alias does not exist in the registry.
+
+    Also ``hokusai.exceptions.ModelNotFoundError``: the earlier SDK's keyword form
+    ``ModelNotFoundError(model_id=..., model_name=..., version=...)`` still builds one (a
+    positional argument is the message).
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        model_id: str | None = None,
+        model_name: str | None = None,
+        version: str | None = None,
+        **kwargs: object,
+    ) -> None:
+        self.model_id = model_id
+        self.model_name = model_name
+        self.version = version
+        if message is None:
+            if model_id:
+                message = f"Model not found: {model_id}"
+            elif model_name:
+                suffix = f" version {version}" if version else ""
+                message = f"Model not found: {model_name}{suffix}"
+            else:
+                message = "Model not found"
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class MethodNotImplementedError(HokusaiError, NotImplementedError):
+    """The earlier SDK's ``MethodNotImplementedError(method_name=None, class_name=None)``."""
+
+    default_hint = ""
+
+    def __init__(
+        self, method_name: str | None = None, class_name: str | None = None, **kwargs: object
+    ) -> None:
+        self.method_name = method_name
+        self.class_name = class_name
+        if method_name:
+            owner = f"{class_name}." if class_name else ""
+            message = f"Method {owner}{method_name}() is not implemented."
+        else:
+            message = "Method not implemented."
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class NotificationError(HokusaiError, RuntimeError):
+    """Telling the Hokusai site about a registration failed (the earlier SDK's name).
+
+    ``mlflow_registered`` says whether the model version itself was registered.
+    """
+
+    default_hint = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        response_body: str | None = None,
+        mlflow_registered: bool = False,
+        **kwargs: object,
+    ) -> None:
+        self.response_body = response_body
+        self.mlflow_registered = mlflow_registered
+        super().__init__(message, status=status_code, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def status_code(self) -> int | None:
+        return self.status
 
 
 class LocalStoreError(HokusaiError, OSError):
@@ -245,16 +418,23 @@ class LocalStoreError(HokusaiError, OSError):
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
+    "HokusaiAuthError",
     "HokusaiError",
     "HokusaiException",
     "InsecureTransportError",
     "InvalidInputError",
+    "InvalidParameterError",
     "LocalStoreError",
+    "MLflowAuthenticationError",
+    "MLflowConnectionError",
+    "MethodNotImplementedError",
     "ModelNotFoundError",
+    "NotificationError",
     "PermissionDeniedError",
     "RateLimitedError",
     "RegistryError",
     "RegistryException",
     "RegistryUnavailableError",
     "TLSError",
+    "UnknownArgumentError",
 ]

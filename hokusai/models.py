@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -176,8 +176,13 @@ class ProbeResult:
 
 
 @dataclass(frozen=True)
-class RegistryStatus:
-    """``registry.status()``: how a registry is configured and what it last saw. No secrets."""
+class RegistryStatus(Mapping[str, Any]):
+    """``registry.status()``: how a registry is configured and what it last saw. No secrets.
+
+    Also readable as the dict the earlier SDK's ``get_mlflow_status()`` returned:
+    ``status["configured"]``, ``status.get("tracking_uri")``, ``dict(status)``; the keys are
+    those of ``legacy_view()`` and the attribute names.
+    """
 
     mode: str
     target: str
@@ -190,3 +195,46 @@ class RegistryStatus:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def configured(self) -> bool:
+        """Whether registrations have a working place to go, as far as is known."""
+        if self.mode == "mock":
+            return False
+        if self.target != "remote":
+            return True
+        if self.last_probe is not None:
+            return self.last_probe.verdict == "ok"
+        return self.masked_key is not None
+
+    def legacy_view(self) -> dict[str, Any]:
+        """The earlier SDK's status keys."""
+        uri = self.remote_uri if self.target == "remote" else self.local_uri
+        return {
+            "configured": self.configured,
+            "tracking_uri": uri if self.configured else None,
+            "is_local": self.target == "local",
+            "auth_method": "bearer_token"
+            if self.target == "remote" and self.masked_key
+            else "none",
+            "mock_mode": self.mode == "mock",
+            "optional_mode": self.mode == "optional",
+            "optional_mlflow": self.mode == "optional",
+        }
+
+    def __getitem__(self, key: str) -> Any:
+        legacy = self.legacy_view()
+        if key in legacy:
+            return legacy[key]
+        if key in _STATUS_FIELDS:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.legacy_view(), *_STATUS_FIELDS])
+
+    def __len__(self) -> int:
+        return len(self.legacy_view()) + len(_STATUS_FIELDS)
+
+
+_STATUS_FIELDS = tuple(f.name for f in fields(RegistryStatus))

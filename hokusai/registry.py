@@ -12,12 +12,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hokusai import request_auth, validation
+from hokusai import registry_arguments, request_auth, validation
+from hokusai.auth.client import HokusaiAuth
 from hokusai.backends.base import RegistryBackend
+from hokusai.config.keys import AUTH_CREDENTIALS
+from hokusai.config.sources import ARGUMENT
 from hokusai.config.tracking import TrackingConfig
 from hokusai.container import Container
-from hokusai.credentials import ApiKey
-from hokusai.errors import InvalidInputError, ModelNotFoundError
+from hokusai.credentials import ApiKey, Credentials
+from hokusai.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidInputError,
+    ModelNotFoundError,
+)
 from hokusai.model_source import staged
 from hokusai.models import (
     TAG_BASELINE_ID,
@@ -39,6 +47,8 @@ from hokusai.models import (
 )
 
 if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
     from hokusai.pending import PendingStore
     from hokusai.sync import Progress, SyncReport
 
@@ -64,25 +74,33 @@ class ModelRegistry:
     def __init__(
         self,
         tracking_uri: str | None = None,
-        *,
         api_key: str | ApiKey | None = None,
+        api_endpoint: str | None = None,
+        auth: HokusaiAuth | None = None,
+        *,
         mode: str | None = None,
         home: str | Path | None = None,
         probe_timeout: float | None = None,
+        request_timeout: float | None = None,
         experiment: str | None = None,
         local_tracking_uri: str | None = None,
         container: Container | None = None,
+        **kwargs: Any,
     ) -> None:
         self._container = container or Container()
-        given = {
+        given: dict[str, object] = {
             "tracking_uri": tracking_uri,
             "api_key": api_key,
+            "api_endpoint": api_endpoint,
             "mode": mode,
             "home": home,
             "probe_timeout": probe_timeout,
+            "request_timeout": request_timeout,
             "experiment": experiment,
             "local_tracking_uri": local_tracking_uri,
         }
+        given.update(registry_arguments.translate(kwargs, [*given, "auth", "container"]))
+        given.update(_auth_arguments(auth, api_endpoint))
         given = {k: v for k, v in given.items() if v is not None}
         if given:
             self._container.arguments.override({**self._container.arguments(), **given})
@@ -90,6 +108,7 @@ class ModelRegistry:
         self._config: TrackingConfig = self._container.tracking_config()
         self._backend: RegistryBackend = self._container.backend()
         binding = self._container.binding()
+        self._clients: dict[str, Any] = {}
         self._finalizer = weakref.finalize(self, _release, binding)
 
     # -- configuration and status ---------------------------------------------------------------
@@ -107,6 +126,38 @@ class ModelRegistry:
         """Where the next call is expected to go (the remote URI until a fallback happens)."""
         return self._backend.tracking_uri
 
+    @property
+    def api_endpoint(self) -> str:
+        """The platform API base (``HOKUSAI_API_ENDPOINT``); the registry is below it."""
+        return self._config.api_endpoint.value
+
+    @property
+    def client(self) -> MlflowClient:
+        """An ``MlflowClient`` on ``tracking_uri``, for raw MLflow calls.
+
+        It sends this registry's key, and only to this registry, from any thread; MLflow's
+        exceptions pass through unchanged. Mode ``mock`` has no MLflow store behind it.
+        """
+        if self._backend.target == "mock":
+            raise ConfigurationError(
+                "registry.client needs an MLflow store, and mode mock keeps models in memory.",
+                hint="Use mode local (HOKUSAI_MLFLOW_MODE=local) for an MLflow store on this "
+                "machine, or the registry's own methods in mock mode.",
+            )
+        uri = self.tracking_uri
+        if uri not in self._clients:
+            from hokusai.scoped_client import ScopedMlflowClient
+
+            binding = self._container.binding() if self._backend.target == "remote" else None
+            if self._backend.target == "remote" and binding is None:
+                # Unbound, its requests would pick up another registry's key for this URI.
+                raise AuthenticationError.missing_key(uri)
+            self._clients[uri] = ScopedMlflowClient(
+                uri, binding=binding, timeout=self._config.request_timeout.value
+            )
+        client: MlflowClient = self._clients[uri]
+        return client
+
     def __repr__(self) -> str:
         return (
             f"ModelRegistry(mode={self._config.mode.value.value!r}, "
@@ -115,6 +166,8 @@ class ModelRegistry:
 
     def close(self) -> None:
         """Stop sending this registry's key. Also happens when the registry is garbage collected."""
+        for client in self._clients.values():
+            client._hokusai_close()
         self._finalizer()
 
     def __enter__(self) -> ModelRegistry:
@@ -333,6 +386,25 @@ class ModelRegistry:
         with tempfile.TemporaryDirectory(prefix="hokusai-load-") as tmp:
             path = self.download_model(name, version, tmp)
             return mlflow.pyfunc.load_model(str(path))
+
+
+def _auth_arguments(auth: HokusaiAuth | None, api_endpoint: str | None) -> dict[str, object]:
+    """The key of ``auth`` (with its source), and its endpoint when it was set explicitly."""
+    if auth is None:
+        return {}
+    if not isinstance(auth, HokusaiAuth):
+        raise InvalidInputError(
+            f"auth must be a hokusai.auth.HokusaiAuth, got {type(auth).__name__}.",
+            parameter_name="auth",
+        )
+    found = auth.credentials
+    origin = "" if found.source == ARGUMENT else f" (key from {found.source})"
+    arguments: dict[str, object] = {
+        AUTH_CREDENTIALS: Credentials(found.api_key, f"the auth argument{origin}")
+    }
+    if api_endpoint is None and auth.api_endpoint_setting.source == ARGUMENT:
+        arguments["api_endpoint"] = auth.api_endpoint
+    return arguments
 
 
 def _release(binding: request_auth.Binding | None) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hokusai.config.defaults import clear as clear_process_defaults
 from hokusai.notices import forget_notices
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -81,9 +82,11 @@ def isolated_env(tmp_path: Path, migrated_local_db: Path) -> Iterator[Path]:
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
     forget_notices()
+    clear_process_defaults()  # hokusai.configure() is process-wide: no test inherits another's
     try:
         yield home
     finally:
+        clear_process_defaults()
         os.environ.clear()
         os.environ.update(saved)
 

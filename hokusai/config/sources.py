@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import configparser
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from hokusai.errors import ConfigurationError
 
@@ -74,12 +74,17 @@ def read_config_file(path: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Layers:
-    """The places a setting can come from, highest priority first."""
+    """The places a setting can come from, highest priority first.
+
+    ``process`` holds what ``hokusai.configure()`` (and the earlier SDK's setup functions) set
+    for the whole process: below the registry's own arguments, above the environment.
+    """
 
     arguments: Mapping[str, object]
     environ: Mapping[str, str]
     file_values: Mapping[str, str]
     file_path: Path
+    process: Mapping[str, Setting[Any]] = field(default_factory=dict)
 
     def pick(
         self,
@@ -90,7 +95,7 @@ class Layers:
         parse: Callable[[str, str], T],
         default: T,
     ) -> Setting[T]:
-        """First of argument > each env var in order > config file > default.
+        """First of argument > process default > each env var in order > config file > default.
 
         An environment variable that is set but empty counts as unset, as shells make
         ``VAR= cmd`` easy to type by accident.
@@ -98,6 +103,9 @@ class Layers:
         given = self.arguments.get(argument)
         if given is not None:
             return Setting(parse(str(given), f"the {argument} argument"), ARGUMENT)
+        default_set = self.process.get(argument)
+        if default_set is not None:
+            return Setting(parse(str(default_set.value), default_set.source), default_set.source)
         for name in env:
             raw = self.environ.get(name, "")
             if raw.strip():

@@ -1,26 +1,29 @@
 """TrackingConfig: every setting the registry needs, resolved once, each with its source.
 
-Priority, highest first: explicit arguments > environment > ``$HOKUSAI_HOME/config`` (ini,
-section ``[default]``) > defaults. The API key follows its own chain (see ``resolve_credentials``).
+Priority, highest first: explicit arguments > the process default (``hokusai.configure()``) >
+environment > ``$HOKUSAI_HOME/config`` (ini, section ``[default]``) > defaults. The API key follows
+its own chain (``hokusai.config.keys``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from hokusai.compat import StrEnum
+from hokusai.config.keys import resolve_credentials
 from hokusai.config.sources import (
     ARGUMENT,
     DEFAULT,
     Layers,
     Setting,
     env_source,
+    file_source,
     parse_bool,
     parse_seconds,
     read_config_file,
@@ -31,7 +34,10 @@ from hokusai.notices import warn_once
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TRACKING_URI = "https://registry.hokus.ai/api/mlflow"
+# The platform API base; its MLflow mount is ``{api_endpoint}/mlflow``. (The earlier SDK defaulted
+# to https://api.hokus.ai, which does not serve the registry.)
+DEFAULT_API_ENDPOINT = "https://registry.hokus.ai/api"
+DEFAULT_TRACKING_URI = f"{DEFAULT_API_ENDPOINT}/mlflow"
 DEFAULT_PROBE_TIMEOUT = 3.0
 DEFAULT_BREAKER_COOLDOWN = 60.0
 DEFAULT_EXPERIMENT = "hokusai"
@@ -69,6 +75,7 @@ class TrackingConfig:
 
     mode: Setting[Mode]
     remote_uri: Setting[str]
+    api_endpoint: Setting[str]
     local_uri: Setting[str]
     local_artifact_root: Setting[str]
     probe_timeout: Setting[float]
@@ -94,23 +101,28 @@ class TrackingConfig:
         arguments: Mapping[str, object] | None = None,
         environ: Mapping[str, str] | None = None,
         credentials: Credentials | None = None,
+        process: Mapping[str, Setting[object]] | None = None,
     ) -> TrackingConfig:
         """Resolve every setting.
 
         ``credentials`` comes from the container's credentials provider (which also reads the
         key ``hokusai login`` stored); without it, the key chain stops at the environment.
+        ``process`` is the process default (``hokusai.configure()``), the container's
+        ``process_defaults`` provider; without it there is none.
         """
         args = {k: v for k, v in (arguments or {}).items() if v is not None}
         env = os.environ if environ is None else environ
         home = resolve_home(args, env)
         config_path = home.value / "config"
-        layers = Layers(args, env, read_config_file(config_path), config_path)
+        layers = Layers(args, env, read_config_file(config_path), config_path, process or {})
 
         mode = _mode(layers)
         local_dir = home.value / "mlflow"
+        remote_uri = _remote_uri(layers)
         config = cls(
             mode=mode,
-            remote_uri=_remote_uri(layers),
+            remote_uri=remote_uri,
+            api_endpoint=_api_endpoint(layers, remote_uri),
             local_uri=layers.pick(
                 argument="local_tracking_uri",
                 env=("HOKUSAI_LOCAL_TRACKING_URI",),
@@ -155,7 +167,7 @@ class TrackingConfig:
                 default=DEFAULT_EXPERIMENT,
             ),
             home=home,
-            credentials=credentials or resolve_credentials(args, env, None),
+            credentials=credentials or resolve_credentials(args, env, None, process),
         )
         config.check_transport()
         return config
@@ -164,17 +176,21 @@ class TrackingConfig:
         """Refuse to send the key anywhere but https, or plain http to this machine."""
         if not self.mode.value.uses_remote:
             return
-        uri = self.remote_uri.value
+        self._check_url(self.remote_uri, "remote tracking URI")
+        if self.api_endpoint.source != DEFAULT and not self.api_endpoint.source.startswith(DERIVED):
+            self._check_url(self.api_endpoint, "API endpoint")
+
+    def _check_url(self, setting: Setting[str], what: str) -> None:
+        uri = setting.value
         parts = urlsplit(uri)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError(
-                f"The remote tracking URI {uri!r} (from {self.remote_uri.source}) is not an "
-                "http(s) URL.",
+                f"The {what} {uri!r} (from {setting.source}) is not an http(s) URL.",
                 hint=f"Set HOKUSAI_TRACKING_URI to {DEFAULT_TRACKING_URI} or unset it.",
             )
         if parts.username or parts.password:
             raise ConfigurationError(
-                f"The remote tracking URI (from {self.remote_uri.source}) embeds credentials; "
+                f"The {what} (from {setting.source}) embeds credentials; "
                 "they would show up in logs and error messages.",
                 hint="Remove user:password@ from the URI and set HOKUSAI_API_KEY instead.",
             )
@@ -194,6 +210,7 @@ class TrackingConfig:
         rows: list[tuple[str, str, str]] = [
             ("mode", self.mode.value.value, self.mode.source),
             ("remote tracking URI", self.remote_uri.value, self.remote_uri.source),
+            ("API endpoint", self.api_endpoint.value, self.api_endpoint.source),
             ("local tracking URI", self.local_uri.value, self.local_uri.source),
             ("local artifacts", self.local_artifact_root.value, self.local_artifact_root.source),
             ("probe timeout (s)", f"{self.probe_timeout.value:g}", self.probe_timeout.source),
@@ -286,39 +303,81 @@ def _mode(layers: Layers) -> Setting[Mode]:
     )
 
 
+DERIVED = "derived from"
+
+
+def _uri(raw: str) -> str:
+    return raw.strip().rstrip("/")
+
+
+def _mlflow_mount(raw: str) -> str:
+    """``HOKUSAI_API_ENDPOINT`` and ``api_endpoint`` name the API base; MLflow hangs below it."""
+    return f"{_uri(raw)}/mlflow"
+
+
+Candidate = tuple[str, Callable[[str], str]]
+
+
 def _remote_uri(layers: Layers) -> Setting[str]:
+    """A full tracking URI beats an API endpoint in the same layer; a higher layer beats both.
+
+    argument tracking_uri > argument api_endpoint > process default (same order) >
+    HOKUSAI_TRACKING_URI > MLFLOW_TRACKING_URI (http(s) only) > HOKUSAI_API_ENDPOINT >
+    config file tracking_uri > config file api_endpoint > default.
+    """
+    names: list[Candidate] = [("tracking_uri", _uri), ("api_endpoint", _mlflow_mount)]
+    for name, shape in names:
+        given = layers.arguments.get(name)
+        if given is not None:
+            return Setting(
+                shape(str(given)), ARGUMENT if name == "tracking_uri" else f"the {name} argument"
+            )
+    for name, shape in names:
+        default_set = layers.process.get(name)
+        if default_set is not None:
+            return Setting(shape(str(default_set.value)), default_set.source)
     legacy = layers.environ.get("MLFLOW_TRACKING_URI", "").strip()
-    env: tuple[str, ...] = ("HOKUSAI_TRACKING_URI",)
+    env: list[Candidate] = [("HOKUSAI_TRACKING_URI", _uri)]
     # MLflow's own variable often points at a local sqlite file for other tools in the same
     # shell; only an http(s) value can mean the hosted registry.
     if legacy.lower().startswith(("http://", "https://")):
-        env += ("MLFLOW_TRACKING_URI",)
+        env.append(("MLFLOW_TRACKING_URI", _uri))
     elif legacy:
         logger.debug("Ignoring MLFLOW_TRACKING_URI=%r: not an http(s) registry URL.", legacy)
-    setting = layers.pick(
-        argument="tracking_uri",
-        env=env,
-        file_key="tracking_uri",
-        parse=lambda raw, _src: raw.strip().rstrip("/"),
-        default=DEFAULT_TRACKING_URI,
-    )
-    return setting
-
-
-def resolve_credentials(
-    args: Mapping[str, object], env: Mapping[str, str], stored_key: tuple[ApiKey, str] | None
-) -> Credentials:
-    """argument > HOKUSAI_API_KEY > legacy MLFLOW_TRACKING_TOKEN > ``hokusai login``'s store."""
-    given = args.get("api_key")
-    if isinstance(given, ApiKey):
-        return Credentials(given, ARGUMENT)
-    if given is not None:
-        return Credentials(ApiKey(str(given), source="the api_key argument"), ARGUMENT)
-    for name in ("HOKUSAI_API_KEY", "MLFLOW_TRACKING_TOKEN"):
-        raw = env.get(name, "")
+    env.append(("HOKUSAI_API_ENDPOINT", _mlflow_mount))
+    for name, shape in env:
+        raw = layers.environ.get(name, "")
         if raw.strip():
-            return Credentials(ApiKey(raw, source=name), env_source(name))
-    if stored_key is not None:
-        key, where = stored_key
-        return Credentials(key, f"credential store ({where})")
-    return Credentials.none()
+            return Setting(shape(raw), env_source(name))
+    for name, shape in names:
+        raw = layers.file_values.get(name, "")
+        if raw.strip():
+            return Setting(shape(raw), file_source(layers.file_path))
+    return Setting(DEFAULT_TRACKING_URI, DEFAULT)
+
+
+def _api_endpoint(layers: Layers, remote_uri: Setting[str]) -> Setting[str]:
+    """Where the platform API is: set explicitly, else the tracking URI without ``/mlflow``."""
+    chosen = layers.pick(
+        argument="api_endpoint",
+        env=("HOKUSAI_API_ENDPOINT",),
+        file_key="api_endpoint",
+        parse=lambda raw, _src: _uri(raw),
+        default=DEFAULT_API_ENDPOINT,
+    )
+    if chosen.source != DEFAULT:
+        return chosen
+    if remote_uri.source != DEFAULT and remote_uri.value.endswith("/mlflow"):
+        return Setting(remote_uri.value[: -len("/mlflow")], f"{DERIVED} the tracking URI")
+    return chosen
+
+
+__all__ = [
+    "DEFAULT_API_ENDPOINT",
+    "DEFAULT_TRACKING_URI",
+    "Mode",
+    "TrackingConfig",
+    "is_loopback",
+    "resolve_credentials",
+    "resolve_home",
+]

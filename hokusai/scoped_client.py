@@ -1,0 +1,70 @@
+"""``registry.client``: an ``MlflowClient`` for raw MLflow calls, scoped like the SDK's own.
+
+Every public method call runs with this registry's key bound for the calling thread
+(``request_auth.acting_as``), so a call made from any thread sends this registry's key and no
+other, even when another registry with another key talks to the same URI. Artifact transfers,
+which MLflow runs in its own thread pool, pin the key for the URI while they run. MLflow's
+retries and timeouts are bounded as in every SDK call. MLflow's own exceptions pass through
+unchanged: this is the escape hatch, not the SDK's API.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from typing import Any
+
+from mlflow import MlflowClient
+
+from hokusai.errors import ConfigurationError
+from hokusai.mlflow_scope import bounded_requests
+from hokusai.request_auth import Binding, acting_as, pinned
+
+# Set while a scoped call runs: MLflow's methods call each other, and the pin lock is not
+# re-entrant.
+_inside: contextvars.ContextVar[bool] = contextvars.ContextVar("hokusai_client_call", default=False)
+_THREADED = ("artifact", "download")
+
+
+class ScopedMlflowClient(MlflowClient):
+    """An ``MlflowClient`` on one registry's URI that sends that registry's key."""
+
+    def __init__(self, tracking_uri: str, *, binding: Binding | None, timeout: float) -> None:
+        super().__init__(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        self._hokusai_scope = (binding, timeout)
+        self._hokusai_closed = False
+
+    def _hokusai_close(self) -> None:
+        """The registry was closed: its key must not be sent any more, by this client either."""
+        self._hokusai_closed = True
+
+    def __getattribute__(self, name: str) -> Any:
+        attr = super().__getattribute__(name)
+        if name.startswith("_") or not callable(attr) or _inside.get():
+            return attr
+        binding, timeout = super().__getattribute__("_hokusai_scope")
+        closed = super().__getattribute__("_hokusai_closed")
+        threads = any(word in name for word in _THREADED)
+
+        @functools.wraps(attr)
+        def scoped(*args: Any, **kwargs: Any) -> Any:
+            if closed:
+                raise ConfigurationError(
+                    "This registry is closed, so its client no longer sends its key.",
+                    hint="Build a new ModelRegistry for further calls.",
+                )
+            token = _inside.set(True)
+            try:
+                with (
+                    acting_as(binding),
+                    bounded_requests(timeout),
+                    pinned(binding if threads else None),
+                ):
+                    return attr(*args, **kwargs)
+            finally:
+                _inside.reset(token)
+
+        return scoped
+
+    def __repr__(self) -> str:
+        return f"ScopedMlflowClient(tracking_uri={self.tracking_uri!r})"
