@@ -236,6 +236,15 @@ class ModelNotFoundError(RegistryError, LookupError):
     """The model, version or alias does not exist in the registry."""
 
 
+class InvalidTagsError(RegistryException, InvalidInputError):
+    """A model version lacks the Hokusai tags a tokenized model must carry, or holds bad ones.
+
+    A ``RegistryException`` as it always was, and a ``ValueError`` like every bad input.
+    """
+
+    default_hint = ""
+
+
 class LocalStoreError(HokusaiError, OSError):
     """The local MLflow store could not be opened or written."""
 
@@ -249,6 +258,7 @@ __all__ = [
     "HokusaiException",
     "InsecureTransportError",
     "InvalidInputError",
+    "InvalidTagsError",
     "LocalStoreError",
     "ModelNotFoundError",
     "PermissionDeniedError",
