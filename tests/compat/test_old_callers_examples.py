@@ -102,6 +102,13 @@ def trained_uris(count: int, sk_model_dir: Path) -> list[str]:
 
 def test_tokenized_registry_example(old_env: str, sk_model_dir: Path) -> None:
     (uri,) = trained_uris(1, sk_model_dir)
+    if old_env == "mock":
+        # The script builds its own ModelRegistry(), whose in-memory registry does not hold the
+        # model that another instance registered: the URI is refused, nothing is registered.
+        flavors_or_skip()
+        with pytest.raises(HokusaiError):
+            old_scripts.tokenized_registry_example(uri)
+        return
     check_tokenized(old_scripts.tokenized_registry_example(uri))
 
 
