@@ -224,7 +224,9 @@ def pipeline_integration_example(first_uri: str, second_uri: str) -> dict[str, A
     baseline = registry.get_tokenized_model(model_name, registered_version)
     improved = registry.get_tokenized_model(model_name, improved_version)
     return {
-        "versions": [(m["version"], m["metric_name"], m["baseline_value"]) for m in models],
+        "versions": [
+            (m["model_name"], m["version"], m["metric_name"], m["baseline_value"]) for m in models
+        ],
         "delta": improved["baseline_value"] - baseline["baseline_value"],
         "baseline_version_tag": improved["tags"]["baseline_version"],
     }
