@@ -290,9 +290,19 @@ class ModelRegistry:
         value = validation.number(baseline_value, field="baseline_value")
         extra = validation.tags(additional_tags, field="additional_tags")
         tags = platform_tags.tokenized(uri, token, metric, value, extra)
-        return self.register_model(
-            uri, model_name, tags=tags, description=f"Token: {token}, Metric: {metric}"
-        )
+        try:
+            return self.register_model(
+                uri, model_name, tags=tags, description=f"Token: {token}, Metric: {metric}"
+            )
+        except ModelNotFoundError as exc:
+            raise ModelNotFoundError(
+                f"model_uri {uri!r} names no model in the registry ({exc.message}). The earlier "
+                "SDK registered such a URI anyway, as a version whose files did not exist; this "
+                "one registers only models that are there.",
+                uri=self.tracking_uri,
+                hint="Log or register the model first (register_model(model, name) returns "
+                "its version), then pass its runs:/ or models:/ URI.",
+            ) from exc
 
     # -- reads ----------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hokusai import HokusaiError
+from hokusai import HokusaiError, ModelNotFoundError
 from hokusai.core import ModelRegistry
 from tests.compat import old_scripts
 from tests.compat.conftest import flavors_or_skip
@@ -146,6 +146,15 @@ def test_the_examples_placeholder_run_uri_is_refused(old_env: str) -> None:
     """The example's dummy ``runs:/abc123def456/model`` registered a version pointing at
     nothing; now the URI must name a real run, and nothing is registered."""
     flavors_or_skip()
-    with pytest.raises(HokusaiError):
+    with pytest.raises(HokusaiError, match="The earlier SDK registered such a URI anyway"):
         old_scripts.tokenized_registry_example("runs:/abc123def456/model")
     assert ModelRegistry().list_models_by_token("MSG-AI") == []
+
+
+def test_a_missing_model_uri_is_refused_with_what_changed(old_env: str) -> None:
+    if old_env == "mock":
+        flavors_or_skip()  # the in-memory registry checks URIs with hokusai.flavors
+    registry = ModelRegistry()
+    with pytest.raises(ModelNotFoundError, match="names no model in the registry"):
+        registry.register_tokenized_model("models:/nothing/3", "m", "MSG-AI", "reply_rate", 0.1)
+    assert registry.list_models_by_token("MSG-AI") == []

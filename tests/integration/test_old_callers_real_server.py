@@ -57,7 +57,7 @@ def test_the_readme_and_registration_examples(old_setup: RealServer) -> None:
 def test_a_placeholder_run_uri_registers_nothing(old_setup: RealServer) -> None:
     flavors_or_skip()
     registry = ModelRegistry()
-    with pytest.raises(HokusaiError):
+    with pytest.raises(HokusaiError, match="The earlier SDK registered such a URI anyway"):
         registry.register_tokenized_model(
             "runs:/abc123def456/model", "placeholder-model", "PLACEHOLDER", "reply_rate", 0.1
         )
