@@ -273,12 +273,16 @@ class ModelRegistry:
         metric_name: str,
         baseline_value: float,
         additional_tags: Mapping[str, object] | None = None,
+        **notification: Any,
     ) -> ModelRegistryEntry:
         """Register a model for a Hokusai token.
 
         The entry reads as the dict this call always returned: ``entry["version"]``,
         ``entry["token_id"]`` (upper-cased), ``entry["baseline_value"]``, ``entry["tags"]``.
+        The latest earlier SDK's site-notification options (``notify_site=``, ...) are accepted
+        and warned about: this SDK sends no site notification.
         """
+        earlier_args.site_notification(notification)
         if not all([model_uri, model_name, token_id, metric_name]):
             raise InvalidInputError(
                 "All parameters are required: model_uri, model_name, token_id and metric_name "

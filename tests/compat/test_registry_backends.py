@@ -258,3 +258,25 @@ def test_lookups_by_id_and_token_filter_on_the_server(
     client.searches.clear()
     assert registry.list_models_by_token("NO-SUCH-TOKEN") == []
     assert client.searches == [("tags.`hokusai_token_id` = 'NO-SUCH-TOKEN'", 0)]
+
+
+def test_tag_changes_and_deletions_never_fall_back_to_the_local_store(
+    fake: Any, sk_model_dir: Path
+) -> None:
+    """A version lives where it was registered: with the registry down, changing "churn" 1 on
+    the local store would change another model. Registrations still fall back (auto mode)."""
+    from hokusai import RegistryUnavailableError
+
+    registry = ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"])
+    entry = registry.register_baseline(sk_model_dir, "churn")
+    assert entry.target == "remote"
+    fake.go_down("refused")
+    with pytest.raises(RegistryUnavailableError):
+        registry.update_model_tags("churn", entry.version, {"stage": "gold"})
+    with pytest.raises(RegistryUnavailableError):
+        registry.delete_model_version(entry.model_id)
+    local = ModelRegistry(mode="local")
+    assert local.list_models_by_type("churn") == []
+    fake.come_back()
+    again = ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"])  # a breaker that saw no outage
+    assert "stage" not in again.get_model_by_id(entry.model_id).tags

@@ -270,3 +270,21 @@ def test_improved_model_needs_a_contributor_under_either_name(sk_model_dir: Any)
             contributor_address="0x" + "ab" * 20,
             contributor="0x" + "cd" * 20,
         )
+
+
+def test_the_last_earlier_releases_notification_options_are_accepted(sk_model_dir: Any) -> None:
+    registry = ModelRegistry(mode="mock")
+    uri = f"models:/trained/{registry.register_model(sk_model_dir, 'trained').version}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = registry.register_tokenized_model(
+            uri, "msg", "MSG-AI", "reply_rate", 0.1, notify_site=False
+        )
+    assert quiet["token_id"] == "MSG-AI"
+    with pytest.warns(UserWarning, match="sends no site notification"):
+        registry.register_tokenized_model(
+            uri, "msg", "MSG-AI", "reply_rate", 0.2, best_effort_notification=True
+        )
+    with pytest.raises(InvalidInputError, match=r"unexpected keyword argument.*notify"):
+        registry.register_tokenized_model(uri, "msg", "MSG-AI", "reply_rate", 0.2, notify=True)
+    assert [m["baseline_value"] for m in registry.list_models_by_token("MSG-AI")] == [0.1, 0.2]
