@@ -409,6 +409,15 @@ class NotificationError(HokusaiError, RuntimeError):
         return self.status
 
 
+class InvalidTagsError(RegistryException, InvalidInputError):
+    """A model version lacks the Hokusai tags a tokenized model must carry, or holds bad ones.
+
+    A ``RegistryException`` as it always was, and a ``ValueError`` like every bad input.
+    """
+
+    default_hint = ""
+
+
 class LocalStoreError(HokusaiError, OSError):
     """The local MLflow store could not be opened or written."""
 
@@ -424,6 +433,7 @@ __all__ = [
     "InsecureTransportError",
     "InvalidInputError",
     "InvalidParameterError",
+    "InvalidTagsError",
     "LocalStoreError",
     "MLflowAuthenticationError",
     "MLflowConnectionError",

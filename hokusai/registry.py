@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import uuid
 import weakref
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hokusai import registry_arguments, request_auth, validation
+from hokusai import earlier_args, platform_tags, registry_arguments, request_auth, validation
 from hokusai.auth.client import HokusaiAuth
 from hokusai.backends.base import RegistryBackend
 from hokusai.config.keys import AUTH_CREDENTIALS
@@ -24,21 +22,14 @@ from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidInputError,
+    InvalidTagsError,
     ModelNotFoundError,
 )
 from hokusai.model_source import staged
 from hokusai.models import (
-    TAG_BASELINE_ID,
-    TAG_BENCHMARK_METRIC,
-    TAG_BENCHMARK_VALUE,
-    TAG_CONTRIBUTOR,
-    TAG_DELTA_METRICS,
-    TAG_IS_BASELINE,
-    TAG_METADATA,
-    TAG_METRICS,
+    INTERNAL_TAG_PREFIX,
+    TAG_LIFECYCLE_STAGE,
     TAG_MODEL_ID,
-    TAG_MODEL_TYPE,
-    TAG_TIMESTAMP,
     TAG_TOKEN_ID,
     ModelLineage,
     ModelRegistryEntry,
@@ -240,58 +231,93 @@ class ModelRegistry:
             )
             return self._backend.register(request)
 
+    # -- the platform's registrations -----------------------------------------------------------
+
     def register_baseline(
-        self, model: object, model_type: str, metadata: Mapping[str, Any] | None = None
+        self,
+        model: object = None,
+        model_type: str | None = None,
+        model_name: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        **kwargs: Any,
     ) -> ModelRegistryEntry:
-        """Register the first model of a type; its ``model_id`` starts lineages."""
-        name = validation.model_name(model_type, field="model_type")
-        model_id = _model_id(model, name)
-        tags = {
-            TAG_MODEL_ID: model_id,
-            TAG_MODEL_TYPE: name,
-            TAG_IS_BASELINE: "true",
-            TAG_METRICS: json.dumps(_metrics_of(model)),
-            TAG_TIMESTAMP: datetime.now(timezone.utc).isoformat(),
-        }
-        if metadata:
-            tags[TAG_METADATA] = _json(metadata, "metadata")
-        return self.register_model(model, name, tags=tags, description=f"Baseline model {model_id}")
+        """Register the first model of a type; its ``model_id`` starts lineages.
+
+        A ``HokusaiModel``'s ``model_id``, ``version`` and ``get_metrics()`` become the entry's
+        ``model_id``, ``model_version`` and ``metrics``. ``model_name=`` is the earlier SDK's
+        name for ``model_type`` (deprecated). Other keyword arguments (``tags``,
+        ``description``, ...) are those of ``register_model``.
+        """
+        if model is None:
+            raise InvalidInputError(
+                "Model parameter is required: register_baseline(model, model_type=...)."
+            )
+        kind = earlier_args.one_of(
+            model_type, model_name, new="model_type", old="model_name", where="register_baseline"
+        )
+        name = validation.model_name(kind, field="model_type")
+        options = earlier_args.forwarded(kwargs, self.register_model, where="register_baseline")
+        tags = platform_tags.baseline(model, name, metadata, options.get("metrics"))
+        return self._register_platform(
+            model, name, tags, f"Baseline model {tags[TAG_MODEL_ID]}", options
+        )
 
     def register_improved_model(
         self,
         model: object,
         baseline_id: str,
         delta_metrics: Mapping[str, float],
-        contributor_address: str,
+        contributor_address: str | None = None,
+        *,
+        contributor: str | None = None,
+        **kwargs: Any,
     ) -> ModelRegistryEntry:
-        """Register a model that improves on ``baseline_id``, crediting ``contributor_address``."""
-        address = validation.contributor_address(contributor_address)
+        """Register a model that improves on ``baseline_id``, crediting ``contributor_address``.
+
+        ``contributor=`` is the earlier SDK's name for ``contributor_address`` (deprecated).
+        Other keyword arguments are those of ``register_model``.
+        """
+        address = validation.contributor_address(
+            earlier_args.one_of(
+                contributor_address,
+                contributor,
+                new="contributor_address",
+                old="contributor",
+                where="register_improved_model",
+            )
+        )
         deltas = validation.metrics(delta_metrics, field="delta_metrics")
         baseline_ref = validation.text(baseline_id, field="baseline_id")
-        baseline = self.get_model_by_id(baseline_ref)
-        if baseline is None or baseline.model_type is None:
+        options = earlier_args.forwarded(
+            kwargs, self.register_model, where="register_improved_model"
+        )
+        try:
+            baseline = self.get_model_by_id(baseline_ref)
+        except ModelNotFoundError as exc:
             raise ModelNotFoundError(
-                f"Baseline model {baseline_ref!r} is not in the registry.",
+                f"Baseline model {baseline_ref} not found.",
                 uri=self.tracking_uri,
                 hint="Register it with register_baseline() first, or check the id.",
-            )
-        model_id = _model_id(model, baseline.model_type)
-        tags = {
-            TAG_MODEL_ID: model_id,
-            TAG_MODEL_TYPE: baseline.model_type,
-            TAG_IS_BASELINE: "false",
-            TAG_BASELINE_ID: baseline_ref,
-            TAG_METRICS: json.dumps(_metrics_of(model)),
-            TAG_DELTA_METRICS: json.dumps(deltas),
-            TAG_CONTRIBUTOR: address,
-            TAG_TIMESTAMP: datetime.now(timezone.utc).isoformat(),
-        }
-        return self.register_model(
-            model,
-            baseline.model_type,
-            tags=tags,
-            description=f"Improved model {model_id} based on {baseline_ref}",
+            ) from exc
+        kind = baseline.model_type or baseline.name
+        tags = platform_tags.improved(
+            model, kind, baseline_ref, deltas, address, options.get("metrics")
         )
+        description = f"Improved model {tags[TAG_MODEL_ID]} based on {baseline_ref}"
+        return self._register_platform(model, kind, tags, description, options)
+
+    def _register_platform(
+        self,
+        model: object,
+        name: str,
+        platform: Mapping[str, str],
+        description: str,
+        options: dict[str, Any],
+    ) -> ModelRegistryEntry:
+        """``register_model`` with the platform's tags, which win over the caller's."""
+        caller_tags = validation.tags(options.pop("tags", None))
+        options.setdefault("description", description)
+        return self.register_model(model, name, tags={**caller_tags, **platform}, **options)
 
     def register_tokenized_model(
         self,
@@ -301,45 +327,83 @@ class ModelRegistry:
         metric_name: str,
         baseline_value: float,
         additional_tags: Mapping[str, object] | None = None,
+        **notification: Any,
     ) -> ModelRegistryEntry:
-        """Register a model for a Hokusai token. ``entry["version"]`` works as it used to."""
+        """Register a model for a Hokusai token.
+
+        The entry reads as the dict this call always returned: ``entry["version"]``,
+        ``entry["token_id"]`` (upper-cased), ``entry["baseline_value"]``, ``entry["tags"]``.
+        The latest earlier SDK's site-notification options (``notify_site=``, ...) are accepted
+        and warned about: this SDK sends no site notification.
+        """
+        earlier_args.site_notification(notification)
+        if not all([model_uri, model_name, token_id, metric_name]):
+            raise InvalidInputError(
+                "All parameters are required: model_uri, model_name, token_id and metric_name "
+                "must be non-empty."
+            )
         uri = validation.text(model_uri, field="model_uri")
         token = validation.token_id(token_id)
         metric = validation.text(metric_name, field="metric_name")
         value = validation.number(baseline_value, field="baseline_value")
-        tags = {
-            **validation.tags(additional_tags, field="additional_tags"),
-            TAG_TOKEN_ID: token,
-            TAG_BENCHMARK_METRIC: metric,
-            TAG_BENCHMARK_VALUE: repr(value),
-        }
-        return self.register_model(
-            uri, model_name, tags=tags, description=f"Token: {token}, Metric: {metric}"
-        )
+        extra = validation.tags(additional_tags, field="additional_tags")
+        tags = platform_tags.tokenized(uri, token, metric, value, extra)
+        try:
+            return self.register_model(
+                uri, model_name, tags=tags, description=f"Token: {token}, Metric: {metric}"
+            )
+        except ModelNotFoundError as exc:
+            raise ModelNotFoundError(
+                f"model_uri {uri!r} names no model in the registry ({exc.message}). The earlier "
+                "SDK registered such a URI anyway, as a version whose files did not exist; this "
+                "one registers only models that are there.",
+                uri=self.tracking_uri,
+                hint="Log or register the model first (register_model(model, name) returns "
+                "its version), then pass its runs:/ or models:/ URI.",
+            ) from exc
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def get_model_by_id(self, model_id: str) -> ModelRegistryEntry | None:
-        found = self._backend.search_versions(tags={TAG_MODEL_ID: model_id})
-        return found[-1] if found else None
+    def get_model_by_id(self, model_id: str) -> ModelRegistryEntry:
+        """The version holding ``model_id`` (the newest, if several do).
+
+        Raises ``ModelNotFoundError`` (a ``RegistryException``, as it always was) when none does.
+        """
+        wanted = validation.text(model_id, field="model_id")
+        found = self._backend.search_versions(tags={TAG_MODEL_ID: wanted})
+        if not found:
+            raise ModelNotFoundError(
+                f"Model not found: {wanted}.",
+                uri=self.tracking_uri,
+                hint="Check the id; list_models_by_type(model_type) lists a type's models.",
+            )
+        return found[-1]
 
     def get_model_version(self, name: str, version: str | int) -> ModelRegistryEntry:
         return self._backend.get_version(validation.model_name(name), str(version))
 
     def get_model_lineage(self, model_id: str) -> ModelLineage:
-        """The model and its baselines, oldest first, with the sum of their improvements."""
-        chain: list[ModelRegistryEntry] = []
-        seen: set[str] = set()
-        current = self.get_model_by_id(model_id)
-        if current is None:
-            raise ModelNotFoundError(
-                f"Model {model_id!r} is not in the registry.", uri=self.tracking_uri
-            )
-        while current is not None and current.model_id not in seen:
-            seen.add(str(current.model_id))
-            chain.insert(0, current)
-            current = self.get_model_by_id(current.baseline_id) if current.baseline_id else None
-        total = sum(sum(e.delta_metrics.values()) for e in chain)
+        """The model and its baselines, oldest first.
+
+        ``total_improvement`` sums the delta metrics whose names contain ``"improvement"``.
+        An ancestor that is no longer in the registry ends the chain.
+        """
+        chain = [self.get_model_by_id(model_id)]
+        seen = {chain[0].model_id}
+        while chain[0].baseline_id and chain[0].baseline_id not in seen:
+            try:
+                parent = self.get_model_by_id(chain[0].baseline_id)
+            except ModelNotFoundError:
+                logger.info("Lineage of %r ends at missing baseline %r.", model_id, chain[0])
+                break
+            seen.add(parent.model_id)
+            chain.insert(0, parent)
+        total = sum(
+            delta
+            for entry in chain
+            for metric, delta in (entry.delta_metrics or {}).items()
+            if "improvement" in metric
+        )
         return ModelLineage(model_id=model_id, entries=chain, total_improvement=total)
 
     def list_models_by_type(self, model_type: str) -> list[ModelRegistryEntry]:
@@ -360,17 +424,80 @@ class ModelRegistry:
         """Point ``production`` at the version holding ``target_model_id``.
 
         Returns False when that model is of another type; raises ModelNotFoundError when absent.
+        The versions' ``lifecycle_stage`` tags say which is in production, as they always did.
         """
         name = validation.model_name(model_type, field="model_type")
         target = self.get_model_by_id(target_model_id)
-        if target is None:
-            raise ModelNotFoundError(
-                f"Model {target_model_id!r} is not in the registry.", uri=self.tracking_uri
-            )
         if target.name != name or target.version is None:
             return False
+        current = self._backend.get_by_alias(name, PRODUCTION_ALIAS)
+        if current is not None and current.version != target.version:
+            self._backend.set_tags(name, str(current.version), {TAG_LIFECYCLE_STAGE: "Archived"})
         self._backend.set_alias(name, PRODUCTION_ALIAS, target.version)
+        self._backend.set_tags(name, target.version, {TAG_LIFECYCLE_STAGE: "Production"})
         return True
+
+    def get_tokenized_model(self, model_name: str, version: str | int) -> ModelRegistryEntry:
+        """A tokenized model's version; it reads as the dict this call always returned.
+
+        Raises ``InvalidTagsError`` (a ``RegistryException`` and a ``ValueError``) when the version
+        lacks the Hokusai tags.
+        """
+        entry = self.get_model_version(model_name, version)
+        validation.hokusai_tags(entry.tags)
+        return entry
+
+    def list_models_by_token(self, token_id: str) -> list[ModelRegistryEntry]:
+        """Every version registered for ``token_id`` that carries valid Hokusai tags."""
+        token = validation.token_id(token_id)
+        return [
+            entry
+            for entry in self._backend.search_versions(tags={TAG_TOKEN_ID: token})
+            if _has_hokusai_tags(entry)
+        ]
+
+    # -- changes to existing versions -----------------------------------------------------------
+
+    def update_model_tags(
+        self, model_name: str, version: str | int, tags: Mapping[str, object]
+    ) -> None:
+        """Add or overwrite tags on a version. The SDK's own ``hokusai.*`` tags are not writable."""
+        name = validation.model_name(model_name, field="model_name")
+        clean = validation.tags(tags)
+        internal = sorted(k for k in clean if k.startswith(INTERNAL_TAG_PREFIX))
+        if internal:
+            raise InvalidInputError(
+                f"Tags {', '.join(internal)} are the SDK's own bookkeeping and cannot be set."
+            )
+        if TAG_TOKEN_ID in clean:
+            clean[TAG_TOKEN_ID] = validation.token_id(clean[TAG_TOKEN_ID])
+        if clean:
+            self._backend.set_tags(name, validation.text(str(version), field="version"), clean)
+
+    def delete_model_version(self, model_id: str) -> bool:
+        """Delete the version holding ``model_id``; False when no version holds it."""
+        try:
+            entry = self.get_model_by_id(model_id)
+        except ModelNotFoundError:
+            return False
+        if entry.version is None:
+            return False
+        self._backend.delete_version(entry.name, entry.version)
+        return True
+
+    # -- the platform's checks, as methods ------------------------------------------------------
+
+    def validate_token_id(self, token_id: str) -> None:
+        """Raise ``ValueError`` unless ``token_id`` is 1-64 letters, digits and inner hyphens."""
+        validation.token_id(token_id)
+
+    def normalize_token_id(self, token_id: str) -> str:
+        """``token_id`` as the registry stores it (upper case), after ``validate_token_id``."""
+        return validation.token_id(token_id)
+
+    def validate_hokusai_tags(self, tags: Mapping[str, str]) -> None:
+        """Raise ``InvalidTagsError`` unless the token id, metric and numeric value are there."""
+        validation.hokusai_tags(tags)
 
     def set_alias(self, name: str, alias: str, version: str | int) -> None:
         self._backend.set_alias(validation.model_name(name), validation.alias(alias), str(version))
@@ -412,24 +539,9 @@ def _release(binding: request_auth.Binding | None) -> None:
         request_auth.unbind(binding)
 
 
-def _model_id(model: object, model_type: str) -> str:
-    given = getattr(model, "model_id", None)
-    if isinstance(given, str) and given.strip():
-        return given.strip()
-    return f"{model_type}-{uuid.uuid4().hex[:12]}"
-
-
-def _metrics_of(model: object) -> dict[str, float]:
-    getter = getattr(model, "get_metrics", None)
-    if callable(getter):
-        values = getter()
-        if isinstance(values, Mapping):
-            return {str(k): float(v) for k, v in values.items()}
-    return {}
-
-
-def _json(value: Mapping[str, Any], field: str) -> str:
+def _has_hokusai_tags(entry: ModelRegistryEntry) -> bool:
     try:
-        return json.dumps(value, default=str, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{field} must be JSON-serialisable: {exc}") from exc
+        validation.hokusai_tags(entry.tags)
+    except InvalidTagsError:
+        return False
+    return True

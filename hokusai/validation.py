@@ -6,10 +6,13 @@ import math
 import re
 from collections.abc import Mapping
 
-from hokusai.errors import InvalidInputError
+from hokusai.errors import InvalidInputError, InvalidTagsError
+from hokusai.models import TAG_BENCHMARK_METRIC, TAG_BENCHMARK_VALUE, TAG_TOKEN_ID
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-_TOKEN_ID = re.compile(r"[A-Z0-9-]{1,64}")
+_TOKEN_ID = re.compile(r"[A-Za-z0-9-]+")
+MAX_TOKEN_ID = 64
+REQUIRED_HOKUSAI_TAGS = (TAG_TOKEN_ID, TAG_BENCHMARK_METRIC, TAG_BENCHMARK_VALUE)
 # MLflow accepts more, but '/' and ':' break models:/ URIs and some characters break search filters.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]{0,254}")
 _ALIAS = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,254}")
@@ -46,14 +49,39 @@ def contributor_address(value: object) -> str:
 
 
 def token_id(value: object) -> str:
+    """A Hokusai token id, upper-cased as the registry stores it. The platform's rules."""
     if not isinstance(value, str):
-        raise InvalidInputError(f"token_id must be a string, got {type(value).__name__}.")
-    upper = value.strip().upper()
-    if not _TOKEN_ID.fullmatch(upper):
-        raise InvalidInputError(
-            f"token_id must be 1-64 characters of A-Z, 0-9 and '-', got {value!r}."
-        )
-    return upper
+        raise InvalidInputError(f"Invalid token ID: must be a string, got {type(value).__name__}.")
+    problem = None
+    if not value:
+        problem = "cannot be empty"
+    elif len(value) > MAX_TOKEN_ID:
+        problem = f"too long (max {MAX_TOKEN_ID} chars)"
+    elif not _TOKEN_ID.fullmatch(value):
+        problem = "must contain only letters, numbers, and hyphens"
+    elif value.startswith("-") or value.endswith("-"):
+        problem = "cannot start or end with hyphen"
+    if problem is not None:
+        raise InvalidInputError(f"Invalid token ID: {problem} (token_id={value!r}).")
+    return value.upper()
+
+
+def hokusai_tags(values: object) -> dict[str, str]:
+    """The tags a tokenized model must carry: token id, benchmark metric and a numeric value."""
+    if not isinstance(values, Mapping):
+        raise InvalidTagsError("Hokusai tags must be a mapping of tag name to string.")
+    for key in REQUIRED_HOKUSAI_TAGS:
+        if key not in values:
+            raise InvalidTagsError(f"Missing required tag: {key}")
+        if not isinstance(values[key], str):
+            raise InvalidTagsError(f"Tag {key} must be a str, got {type(values[key]).__name__}.")
+    try:
+        float(values[TAG_BENCHMARK_VALUE])
+    except ValueError:
+        raise InvalidTagsError(
+            f"benchmark_value must be convertible to float, got {values[TAG_BENCHMARK_VALUE]!r}."
+        ) from None
+    return {str(k): str(v) for k, v in values.items()}
 
 
 def number(value: object, *, field: str) -> float:

@@ -57,7 +57,10 @@ def test_tokenized_model_keeps_the_old_dict_access(registry: ModelRegistry, sk_m
 
 
 def test_missing_things_are_reported_as_not_found(registry: ModelRegistry, sk_model: Any) -> None:
-    assert registry.get_model_by_id("nope") is None
+    # get_model_by_id raises for a missing id, as the platform's earlier SDK did (it returned
+    # None here before); the error is both ModelNotFoundError and the old RegistryException.
+    with pytest.raises(ModelNotFoundError, match="Model not found: nope"):
+        registry.get_model_by_id("nope")
     assert registry.get_latest_model("nothing-here") is None
     with pytest.raises(ModelNotFoundError):
         registry.get_model_lineage("nope")

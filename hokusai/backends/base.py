@@ -31,11 +31,19 @@ class RegistryBackend(Protocol):
 
     def search_versions(
         self, *, name: str | None = None, tags: Mapping[str, str] | None = None
-    ) -> list[ModelRegistryEntry]: ...
+    ) -> list[ModelRegistryEntry]:
+        """Versions whose name is ``name`` and whose tags hold ``tags``, oldest first."""
+        ...
 
     def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None: ...
 
     def set_alias(self, name: str, alias: str, version: str) -> None: ...
+
+    def set_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
+        """Set (add or overwrite) tags on an existing version."""
+        ...
+
+    def delete_version(self, name: str, version: str) -> None: ...
 
     def download(self, name: str, version: str, dst: Path) -> Path:
         """Download the version's model files into ``dst``; returns the model directory."""

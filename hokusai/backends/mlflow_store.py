@@ -184,7 +184,9 @@ class MlflowStoreBackend:
     def _find_by_idempotency_key(
         self, client: Any, name: str, key: str
     ) -> ModelRegistryEntry | None:
-        for version in client.search_model_versions(f"name='{name}'"):
+        for version in client.search_model_versions(
+            search_filter(name, {TAG_IDEMPOTENCY_KEY: key})
+        ):
             if (version.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key:
                 # Search results carry no aliases on a real server; get the full version.
                 return self._entry(client.get_model_version(name, version.version))
@@ -282,10 +284,11 @@ class MlflowStoreBackend:
     def search_versions(
         self, *, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> list[ModelRegistryEntry]:
-        with self._operation("searching model versions") as client:
-            found = client.search_model_versions(f"name='{name}'" if name else None)
-            entries = [self._entry(v) for v in found]
         wanted = dict(tags or {})
+        with self._operation("searching model versions") as client:
+            found = client.search_model_versions(search_filter(name, wanted))
+            entries = [self._entry(v) for v in found]
+        # The server filtered already; this also covers values a filter cannot quote.
         matching = [e for e in entries if all(e.tags.get(k) == v for k, v in wanted.items())]
         return sorted(matching, key=lambda e: (e.name, int(e.version or 0)))
 
@@ -303,6 +306,18 @@ class MlflowStoreBackend:
         with self._operation(f"setting alias {alias!r} of {name!r}") as client:
             client.set_registered_model_alias(name, alias, str(version))
 
+    def set_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
+        with self._operation(f"tagging {name!r} version {version}") as client:
+            # MLflow has no batch call for version tags; check the version exists first so
+            # that a wrong version fails before any tag is written.
+            client.get_model_version(name, str(version))
+            for key, value in tags.items():
+                client.set_model_version_tag(name, str(version), key, value)
+
+    def delete_version(self, name: str, version: str) -> None:
+        with self._operation(f"deleting {name!r} version {version}") as client:
+            client.delete_model_version(name, str(version))
+
     def download(self, name: str, version: str, dst: Path) -> Path:
         with self._operation(f"downloading {name!r} version {version}", threads=True) as client:
             source = client.get_model_version(name, str(version)).source
@@ -312,6 +327,23 @@ class MlflowStoreBackend:
                 artifact_uri=source, dst_path=str(dst), tracking_uri=self._uri
             )
         return Path(local)
+
+
+def search_filter(name: str | None, tags: Mapping[str, str]) -> str | None:
+    """An MLflow search filter for ``name`` and tag equalities, so the server does the work.
+
+    A value holding a quote cannot be written as an MLflow string literal; it is left out of
+    the filter and matched by the caller instead.
+    """
+    clauses = [f"name = '{name}'"] if name else []
+    for key, value in tags.items():
+        if _quotable(key) and _quotable(value):
+            clauses.append(f"tags.`{key}` = '{value}'")
+    return " AND ".join(clauses) or None
+
+
+def _quotable(text: str) -> bool:
+    return not any(c in text for c in "'\"\\`")
 
 
 def _aliases(registered_model: Any) -> dict[str, str]:

@@ -180,6 +180,14 @@ class RoutedBackend:
     def set_alias(self, name: str, alias: str, version: str) -> None:
         self._run(lambda b: b.set_alias(name, alias, version), fallback=False)
 
+    # Tags and deletions act on a version that lives where it was registered: done on the
+    # local store they would change another model of the same name and number.
+    def set_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
+        self._run(lambda b: b.set_tags(name, version, tags), fallback=False)
+
+    def delete_version(self, name: str, version: str) -> None:
+        self._run(lambda b: b.delete_version(name, version), fallback=False)
+
     def download(self, name: str, version: str, dst: Path) -> Path:
         return self._run(lambda b: b.download(name, version, dst), fallback=False)[0]
 
@@ -248,6 +256,13 @@ class OptionalBackend:
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
         self._tolerate(lambda: self._inner.set_alias(name, alias, version), None)
+
+    def set_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
+        self._tolerate(lambda: self._inner.set_tags(name, version, tags), None)
+
+    def delete_version(self, name: str, version: str) -> None:
+        # A deletion the caller believes done must not be skipped quietly.
+        self._inner.delete_version(name, version)
 
     def download(self, name: str, version: str, dst: Path) -> Path:
         return self._inner.download(name, version, dst)

@@ -1,4 +1,9 @@
-"""Compatibility module: ``from hokusai.core.registry import ModelRegistry`` keeps working."""
+"""The platform's ``hokusai.core.registry``: the same classes as ``hokusai``'s own.
+
+``from hokusai.core.registry import ModelRegistry, ModelRegistryEntry, ModelLineage,
+RegistryException`` keeps working; ``RegistryException`` is the base of the registry's errors
+(``ModelNotFoundError``, ``InvalidTagsError``, ...).
+"""
 
 from hokusai.errors import RegistryException
 from hokusai.models import ModelLineage, ModelRegistryEntry

@@ -38,6 +38,8 @@ class MockRegistryBackend:
         self._versions: dict[str, list[ModelRegistryEntry]] = {}
         self._aliases: dict[str, dict[str, str]] = {}
         self._files: dict[tuple[str, str], dict[str, bytes]] = {}
+        # Version numbers are never reused, even after a deletion (as in MLflow).
+        self._last_version: dict[str, int] = {}
 
     @property
     def target(self) -> str:
@@ -57,7 +59,9 @@ class MockRegistryBackend:
             for existing in versions:
                 if existing.idempotency_key == request.idempotency_key:
                     return self._with_aliases(existing)
-            version = str(len(versions) + 1)
+            number = self._last_version.get(request.name, 0) + 1
+            self._last_version[request.name] = number
+            version = str(number)
             run_id = uuid.uuid4().hex
             tags = {**request.tags, TAG_IDEMPOTENCY_KEY: request.idempotency_key}
             entry = ModelRegistryEntry(
@@ -120,6 +124,24 @@ class MockRegistryBackend:
         with self._lock:
             self._find(name, version)
             self._aliases.setdefault(name, {})[alias] = str(version)
+
+    def set_tags(self, name: str, version: str, tags: Mapping[str, str]) -> None:
+        with self._lock:
+            entry = self._find(name, version)
+            versions = self._versions[name]
+            merged = {**entry.tags, **tags}
+            versions[versions.index(entry)] = replace(
+                entry, tags=merged, model_id=merged.get(TAG_MODEL_ID)
+            )
+
+    def delete_version(self, name: str, version: str) -> None:
+        with self._lock:
+            entry = self._find(name, version)
+            self._versions[name].remove(entry)
+            self._files.pop((name, str(version)), None)
+            aliases = self._aliases.get(name, {})
+            for alias in [a for a, v in aliases.items() if v == str(version)]:
+                del aliases[alias]
 
     def download(self, name: str, version: str, dst: Path) -> Path:
         with self._lock:
