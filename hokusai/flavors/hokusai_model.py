@@ -25,8 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mlflow.pyfunc.model import PythonModel, PythonModelContext
 from mlflow.pyfunc import save_model as save_pyfunc_model
+from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
 from hokusai.core.models import HokusaiModel
 

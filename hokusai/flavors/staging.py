@@ -71,6 +71,7 @@ def _save(
         "input_example": input_example,
         # Known here; MLflow would otherwise re-import the model in a subprocess to infer them.
         "pip_requirements": requirements(model, flavor.distributions),
+        **(dict(flavor.without_example) if input_example is None else {}),
     }
     try:
         save_model = importlib.import_module(flavor.mlflow_module).save_model

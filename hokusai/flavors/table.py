@@ -25,6 +25,9 @@ class Flavor:
     # How the flavor's save_model takes the model: first positional argument, or this keyword
     # (``mlflow.pyfunc.save_model(path, python_model=...)``).
     model_keyword: str | None = None
+    # Options for the flavor's save_model when no input example is given, for formats that
+    # cannot be written without one.
+    without_example: tuple[tuple[str, object], ...] = ()
 
     def matches(self, class_names: frozenset[str]) -> bool:
         return not class_names.isdisjoint(self.classes)
@@ -89,18 +92,13 @@ FLAVORS: tuple[Flavor, ...] = (
         distributions=("keras",),
     ),
     Flavor(
-        name="tensorflow",
-        label="TensorFlow Keras 2 models (tf.keras.Model with tf-keras)",
-        classes=("tf_keras.src.engine.training.Model", "keras.engine.training.Model"),
-        mlflow_module="mlflow.tensorflow",
-        distributions=("tensorflow",),
-    ),
-    Flavor(
         name="pytorch",
         label="PyTorch torch.nn.Module",
         classes=("torch.nn.modules.module.Module",),
         mlflow_module="mlflow.pytorch",
         distributions=("torch", "cloudpickle"),
+        # MLflow's default "pt2" traces the module with the input example; without one, pickle.
+        without_example=(("serialization_format", "pickle"),),
     ),
     Flavor(
         name="onnx",
