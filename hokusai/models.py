@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -59,6 +60,11 @@ class RegistrationRequest:
     idempotency_key: str
     description: str | None = None
     alias: str | None = None
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The version's metrics (its ``metrics`` tag): also logged on the registration run."""
+        return metrics_from_tags(self.tags)
 
 
 @dataclass(frozen=True, init=False)
@@ -328,6 +334,15 @@ def _json_tag(tags: Mapping[str, str], key: str) -> dict[str, float]:
     except ValueError:
         return {}
     return dict(value) if isinstance(value, dict) else {}
+
+
+def metrics_from_tags(tags: Mapping[str, str]) -> dict[str, float]:
+    """The finite numbers in the JSON ``metrics`` tag: one source for the version and its run."""
+    return {
+        str(name): float(value)
+        for name, value in _json_tag(tags, TAG_METRICS).items()
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    }
 
 
 def _float_or_none(raw: str | None) -> float | None:

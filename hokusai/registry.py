@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import uuid
@@ -25,16 +26,18 @@ from hokusai.errors import (
     InvalidTagsError,
     ModelNotFoundError,
 )
-from hokusai.model_source import staged
+from hokusai.flavors import staged
 from hokusai.models import (
     INTERNAL_TAG_PREFIX,
     TAG_LIFECYCLE_STAGE,
+    TAG_METRICS,
     TAG_MODEL_ID,
     TAG_TOKEN_ID,
     ModelLineage,
     ModelRegistryEntry,
     RegistrationRequest,
     RegistryStatus,
+    metrics_from_tags,
 )
 
 if TYPE_CHECKING:
@@ -210,17 +213,29 @@ class ModelRegistry:
         description: str | None = None,
         alias: str | None = None,
         idempotency_key: str | None = None,
+        signature: Any = None,
+        input_example: Any = None,
+        metrics: Mapping[str, float] | None = None,
     ) -> ModelRegistryEntry:
         """Log the model's real files and create a model version whose source points at them.
 
-        ``model`` is a scikit-learn estimator, an ``mlflow.pyfunc.PythonModel``, an MLflow model
-        directory, or a ``runs:/`` / ``models:/`` URI. Everything is checked before any request.
+        ``model`` is a model object of any framework in ``hokusai.flavors.FLAVORS``
+        (scikit-learn, XGBoost, LightGBM, CatBoost, PyTorch, Keras, Transformers, ONNX,
+        statsmodels, ``mlflow.pyfunc.PythonModel``, ``HokusaiModel``), an MLflow model directory,
+        or a ``runs:/`` / ``models:/`` URI (which must exist). ``signature`` (or one inferred
+        from ``input_example``) is saved with a model object. ``metrics`` (name -> number) are
+        logged on the registration run and kept on the version (``entry.metrics``).
+        Everything is checked before any request.
         """
         request_name = validation.model_name(name)
         clean_tags = validation.tags(tags)
+        if metrics is not None:
+            given = validation.run_metrics(metrics)
+            merged = json.dumps({**metrics_from_tags(clean_tags), **given})
+            clean_tags.update(validation.tags({TAG_METRICS: merged}, field="metrics"))
         clean_alias = validation.alias(alias) if alias is not None else None
         key = idempotency_key or uuid.uuid4().hex
-        with staged(model) as source:
+        with staged(model, signature=signature, input_example=input_example) as source:
             request = RegistrationRequest(
                 name=request_name,
                 source=source,

@@ -128,3 +128,23 @@ def _key(value: object, *, field: str) -> str:
             f"{field} keys must be non-empty strings of at most 250 characters."
         )
     return value
+
+
+# MLflow's rule for metric names (mlflow.utils.validation): checked here so that a name the
+# server would refuse fails before the model is uploaded.
+_METRIC_NAME = re.compile(r"[\w.\- /]{1,250}")
+
+
+def run_metrics(values: object, *, field: str = "metrics") -> dict[str, float]:
+    """Metrics to log on a run: ``metrics()``, with names MLflow accepts. Empty is allowed."""
+    if isinstance(values, Mapping) and not values:
+        return {}
+    clean = metrics(values, field=field)
+    for name in clean:
+        parts = name.split("/")
+        if not _METRIC_NAME.fullmatch(name) or name.startswith("/") or ".." in parts:
+            raise InvalidInputError(
+                f"{field} name {name!r} is not one MLflow accepts: use letters, digits, '_', "
+                "'-', '.', ' ' and '/' (not leading, no '..' part)."
+            )
+    return clean

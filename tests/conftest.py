@@ -119,6 +119,16 @@ def sk_model_dir(sk_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return path
 
 
+@pytest.fixture(params=["mock", "local", "remote"])
+def registry_in_each_mode(request: pytest.FixtureRequest, fake: Any) -> Any:
+    """A registry in each mode in turn; ``remote`` is the fake registry, as alice."""
+    from hokusai import ModelRegistry
+
+    if request.param == "remote":
+        return ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"], mode="remote")
+    return ModelRegistry(mode=request.param)
+
+
 @pytest.fixture
 def fake() -> Iterator[object]:
     """The fake hosted registry, with the suite's key file (fixtures/keys.json)."""

@@ -12,11 +12,9 @@ from tests.conftest import KEYS
 ADDRESS = "0x" + "ab" * 20
 
 
-@pytest.fixture(params=["mock", "local", "remote"])
-def registry(request: pytest.FixtureRequest, fake: Any) -> ModelRegistry:
-    if request.param == "remote":
-        return ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"], mode="remote")
-    return ModelRegistry(mode=request.param)
+@pytest.fixture
+def registry(registry_in_each_mode: ModelRegistry) -> ModelRegistry:
+    return registry_in_each_mode
 
 
 def test_baseline_then_improved_builds_a_lineage(registry: ModelRegistry, sk_model: Any) -> None:

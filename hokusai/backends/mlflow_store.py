@@ -9,6 +9,7 @@ model's artifact location, which every store can resolve without a global URI.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any, Literal
 
 from hokusai import http_trace
 from hokusai.classify import ErrorContext, from_mlflow
-from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, RegistryError
+from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError
+from hokusai.flavors import uris
 from hokusai.mlflow_scope import bounded_requests
 from hokusai.models import (
     TAG_IDEMPOTENCY_KEY,
@@ -145,8 +147,12 @@ class MlflowStoreBackend:
                     existing.version,
                 )
                 return self._complete_alias(client, existing, request.alias)
-            experiment_id = self._experiment_id(client)
-            source, run_id, logged_model_id = self._log_model(client, request, experiment_id)
+            if request.source.uri is not None:
+                # Reads only: a URI naming nothing fails here, before anything is written.
+                source, run_id, logged_model_id = self._resolve_uri(client, request.source.uri)
+            else:
+                experiment_id = self._experiment_id(client)
+                source, run_id, logged_model_id = self._log_model(client, request, experiment_id)
             self._ensure_registered_model(client, request.name)
             version = client.create_model_version(
                 name=request.name,
@@ -216,10 +222,7 @@ class MlflowStoreBackend:
         self, client: Any, request: RegistrationRequest, experiment_id: str
     ) -> tuple[str, str | None, str | None]:
         """Upload the model files; returns (version source, run id, logged model id)."""
-        source = request.source
-        if source.uri is not None:
-            return self._resolve_uri(client, source.uri)
-        assert source.local_dir is not None
+        assert request.source.local_dir is not None
         run = client.create_run(experiment_id, tags={"mlflow.runName": f"register-{request.name}"})
         run_id = run.info.run_id
         logged = client.create_logged_model(
@@ -228,28 +231,50 @@ class MlflowStoreBackend:
             source_run_id=run_id,
             tags={TAG_IDEMPOTENCY_KEY: request.idempotency_key},
         )
-        client.log_model_artifacts(logged.model_id, str(source.local_dir))
+        client.log_model_artifacts(logged.model_id, str(request.source.local_dir))
+        if request.metrics:
+            client.log_batch(run_id, metrics=_metric_entities(request.metrics, logged.model_id))
         client.finalize_logged_model(logged.model_id, "READY")
         client.set_terminated(run_id)
         return str(logged.artifact_location), run_id, str(logged.model_id)
 
     def _resolve_uri(self, client: Any, uri: str) -> tuple[str, str | None, str | None]:
-        if uri.startswith("runs:/"):
-            run_id = uri[len("runs:/") :].split("/", 1)[0]
-            return uri, run_id, None
-        ref = uri[len("models:/") :].strip("/")
-        if ref.startswith("m-"):
-            logged = client.get_logged_model(ref)
+        """What an existing ``runs:/`` or ``models:/`` URI points at, found by reads alone.
+
+        Raises ModelNotFoundError when the run, version, alias or logged model does not exist.
+        """
+        ref = uris.parse(uri)
+        if ref.kind == "run":
+            client.get_run(ref.ref)
+            return uri, ref.ref, None
+        if ref.kind == "logged_model":
+            logged = client.get_logged_model(ref.ref)
             return str(logged.artifact_location), logged.source_run_id, str(logged.model_id)
-        name, _, version = ref.partition("/")
-        if not version:
-            raise RegistryError(f"{uri!r} names no version; use models:/<name>/<version>.")
-        if version.startswith("@"):
-            version = _aliases(client.get_registered_model(name)).get(version[1:], "")
-            if not version:
-                raise RegistryError(f"{uri!r}: model {name!r} has no such alias.")
-        existing = client.get_model_version(name, version)
+        assert ref.name is not None
+        version = self._version_named(client, ref)
+        existing = client.get_model_version(ref.name, version)
         return str(existing.source), existing.run_id, _logged_model_id(existing)
+
+    def _version_named(self, client: Any, ref: uris.ModelReference) -> str:
+        assert ref.name is not None
+        if ref.kind == "version":
+            return ref.ref
+        found = (
+            _aliases(client.get_registered_model(ref.name)).get(ref.ref)
+            if ref.kind == "alias"
+            else max(
+                (int(v.version) for v in client.search_model_versions(f"name='{ref.name}'")),
+                default=None,
+            )
+        )
+        if found is None:
+            what = f"alias {ref.ref!r}" if ref.kind == "alias" else "versions"
+            raise ModelNotFoundError(
+                f"{ref.uri!r}: model {ref.name!r} has no {what}.",
+                error_code="RESOURCE_DOES_NOT_EXIST",
+                uri=self._uri,
+            )
+        return str(found)
 
     def _ensure_registered_model(self, client: Any, name: str) -> None:
         try:
@@ -344,6 +369,13 @@ def search_filter(name: str | None, tags: Mapping[str, str]) -> str | None:
 
 def _quotable(text: str) -> bool:
     return not any(c in text for c in "'\"\\`")
+
+
+def _metric_entities(metrics: Mapping[str, float], model_id: str) -> list[Any]:
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    return [Metric(name, value, now, 0, model_id=model_id) for name, value in metrics.items()]
 
 
 def _aliases(registered_model: Any) -> dict[str, str]:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from hokusai.errors import ModelNotFoundError
+from hokusai.flavors import uris
 from hokusai.models import (
     TAG_IDEMPOTENCY_KEY,
     TAG_MODEL_ID,
@@ -55,6 +56,11 @@ class MockRegistryBackend:
     def register(self, request: RegistrationRequest) -> ModelRegistryEntry:
         files = _read_tree(request.source.local_dir) if request.source.local_dir else {}
         with self._lock:
+            # As the real stores: a URI must name something this registry holds, and the new
+            # version shares that one's run, logged model and files.
+            named = self._resolve(request.source.uri) if request.source.uri else None
+            if named is not None:
+                files = self._files.get((named.name, str(named.version)), {})
             versions = self._versions.setdefault(request.name, [])
             for existing in versions:
                 if existing.idempotency_key == request.idempotency_key:
@@ -62,7 +68,6 @@ class MockRegistryBackend:
             number = self._last_version.get(request.name, 0) + 1
             self._last_version[request.name] = number
             version = str(number)
-            run_id = uuid.uuid4().hex
             tags = {**request.tags, TAG_IDEMPOTENCY_KEY: request.idempotency_key}
             entry = ModelRegistryEntry(
                 name=request.name,
@@ -70,9 +75,9 @@ class MockRegistryBackend:
                 target="mock",
                 tracking_uri=MOCK_URI,
                 model_id=tags.get(TAG_MODEL_ID),
-                run_id=run_id,
+                run_id=named.run_id if named else uuid.uuid4().hex,
                 source=request.source.uri or f"{MOCK_URI}/models/{request.name}/{version}",
-                logged_model_id=f"m-{uuid.uuid4().hex}",
+                logged_model_id=named.logged_model_id if named else f"m-{uuid.uuid4().hex}",
                 tags=tags,
                 idempotency_key=request.idempotency_key,
             )
@@ -86,6 +91,29 @@ class MockRegistryBackend:
         aliases = self._aliases.get(entry.name, {})
         names = tuple(sorted(a for a, v in aliases.items() if v == entry.version))
         return replace(entry, aliases=names)
+
+    def _resolve(self, uri: str) -> ModelRegistryEntry:
+        """The version a runs:/ or models:/ URI names here; ModelNotFoundError if none."""
+        ref = uris.parse(uri)
+        entries = [e for versions in self._versions.values() for e in versions]
+        if ref.kind == "run":
+            found = [e for e in entries if e.run_id == ref.ref]
+        elif ref.kind == "logged_model":
+            found = [e for e in entries if e.logged_model_id == ref.ref]
+        else:
+            found = self._versions.get(ref.name or "", [])
+            if ref.kind == "version":
+                found = [e for e in found if e.version == ref.ref]
+            elif ref.kind == "alias":
+                version = self._aliases.get(ref.name or "", {}).get(ref.ref)
+                found = [e for e in found if e.version == version]
+        if not found:
+            raise ModelNotFoundError(
+                f"{uri!r} names nothing in this registry.",
+                error_code="RESOURCE_DOES_NOT_EXIST",
+                uri=MOCK_URI,
+            )
+        return found[-1]
 
     def _find(self, name: str, version: str) -> ModelRegistryEntry:
         for entry in self._versions.get(name, []):

@@ -1,0 +1,55 @@
+"""Every framework the session installs: register on the real server, load back, predict."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from fixtures.real_server import RealServer
+from hokusai import ModelRegistry
+from hokusai.flavors import flavor_of
+from tests.flavors.builders import BUILDERS, Case, transformers_pipeline
+
+
+@pytest.fixture
+def registry(live_server: RealServer) -> ModelRegistry:
+    return ModelRegistry(
+        live_server.tracking_uri, api_key=live_server.key_for("alice"), mode="remote"
+    )
+
+
+def round_trip(registry: ModelRegistry, case: Case, **options: Any) -> Any:
+    """Register, load back, compare predictions; returns the loaded model."""
+    assert flavor_of(case.model).name == case.flavor
+    name = f"{case.flavor}-{uuid.uuid4().hex[:8]}"
+    entry = registry.register_model(case.model, name, metrics={"rmse": 0.25}, **options)
+    assert entry.target == "remote" and entry.metrics == {"rmse": 0.25}
+    loaded = registry.load_model(name, entry.version or "")
+    assert case.flavor in loaded.metadata.flavors
+    np.testing.assert_allclose(case.read(loaded.predict(case.sample)), case.expected, rtol=1e-5)
+    return loaded
+
+
+@pytest.mark.parametrize("builder", sorted(BUILDERS))
+def test_a_model_of_each_framework_predicts_the_same_after_the_round_trip(
+    registry: ModelRegistry, builder: str
+) -> None:
+    round_trip(registry, BUILDERS[builder]())
+
+
+def test_a_torch_module_with_an_input_example_is_traced_and_gets_a_signature(
+    registry: ModelRegistry,
+) -> None:
+    case = BUILDERS["torch-module"]()
+    loaded = round_trip(registry, case, input_example=case.sample[:2])
+    assert loaded.metadata.signature is not None
+
+
+def test_a_transformers_pipeline_predicts_the_same_after_the_round_trip(
+    registry: ModelRegistry, tmp_path: Path
+) -> None:
+    round_trip(registry, transformers_pipeline(tmp_path))

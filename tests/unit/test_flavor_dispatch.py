@@ -1,0 +1,98 @@
+"""The flavor table's dispatch, with stand-in classes: no framework needed or imported."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from hokusai.errors import InvalidInputError
+from hokusai.flavors import FLAVORS, accepted, flavor_of
+from hokusai.flavors.uris import parse
+
+
+def stand_in(path: str, *bases: type) -> type:
+    """A class that claims to be ``path`` (``module.Name``), as a framework's would."""
+    module, _, name = path.rpartition(".")
+    return type(name, bases or (object,), {"__module__": module})
+
+
+@pytest.mark.parametrize(
+    ("flavor", "class_path"),
+    [(f.name, path) for f in FLAVORS for path in f.classes],
+)
+def test_an_instance_of_a_subclass_of_each_listed_class_goes_to_its_flavor(
+    flavor: str, class_path: str
+) -> None:
+    user_class = type("UsersModel", (stand_in(class_path),), {"__module__": "users_code"})
+    loaded_before = set(sys.modules)
+    assert flavor_of(user_class()).name == flavor
+    # Deciding imported nothing: not the framework, not MLflow's flavor module.
+    assert set(sys.modules) == loaded_before
+
+
+@pytest.mark.parametrize(
+    ("bases", "expected"),
+    [
+        # XGBoost's and LightGBM's estimators are scikit-learn estimators too.
+        (("xgboost.sklearn.XGBModel", "sklearn.base.BaseEstimator"), "xgboost"),
+        (("lightgbm.sklearn.LGBMModel", "sklearn.base.BaseEstimator"), "lightgbm"),
+        # On the torch backend a Keras 3 model is also a torch.nn.Module.
+        (("keras.src.models.model.Model", "torch.nn.modules.module.Module"), "keras"),
+        # A HokusaiModel that wraps itself in a PythonModel keeps its own save/load.
+        (("hokusai.core.models.HokusaiModel", "mlflow.pyfunc.model.PythonModel"), "hokusai"),
+    ],
+)
+def test_the_more_specific_framework_wins(bases: tuple[str, ...], expected: str) -> None:
+    combined = type("Both", tuple(stand_in(b) for b in bases), {})
+    assert flavor_of(combined()).name == expected
+
+
+def test_a_class_named_like_a_framework_class_but_from_elsewhere_is_not_taken() -> None:
+    lookalike = stand_in("my_project.models.BaseEstimator")
+    with pytest.raises(InvalidInputError):
+        flavor_of(lookalike())
+
+
+def test_an_unknown_object_is_refused_with_everything_that_is_accepted() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        flavor_of({"weights": [1, 2, 3]})
+    message = str(info.value)
+    assert "builtins.dict" in message
+    for flavor in FLAVORS:
+        assert flavor.label in message
+    assert "MLflow model directory" in message and "runs:/" in message and "models:/" in message
+    assert accepted() in message
+
+
+def test_each_flavor_has_one_row_and_each_class_one_flavor() -> None:
+    names = [f.name for f in FLAVORS]
+    classes = [c for f in FLAVORS for c in f.classes]
+    assert len(set(names)) == len(names)
+    assert len(set(classes)) == len(classes)
+
+
+@pytest.mark.parametrize(
+    ("uri", "kind", "ref", "name"),
+    [
+        ("runs:/0123abcd/model", "run", "0123abcd", None),
+        ("models:/churn/3", "version", "3", "churn"),
+        ("models:/churn/latest", "latest", "latest", "churn"),
+        ("models:/churn@production", "alias", "production", "churn"),
+        ("models:/m-0123abcd", "logged_model", "m-0123abcd", None),
+    ],
+)
+def test_model_uris_are_read_for_what_they_name(
+    uri: str, kind: str, ref: str, name: str | None
+) -> None:
+    parsed = parse(uri)
+    assert (parsed.kind, parsed.ref, parsed.name) == (kind, ref, name)
+
+
+@pytest.mark.parametrize(
+    "uri", ["runs:/", "runs://model", "models:/", "models:/churn", "models:/churn/Production"]
+)
+def test_a_uri_that_names_nothing_is_refused_by_its_shape(uri: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        parse(uri)
+    assert uri in str(info.value)
