@@ -61,8 +61,12 @@ class ModelRegistry:
         entry = registry.register_baseline(model, model_type="churn")
         entry.target, entry.name, entry.version          # ("remote", "churn", "1")
 
-    Arguments override the environment and ``~/.hokusai/config``; ``container`` replaces the
-    whole wiring (tests).
+    The earlier SDK's positional order holds: ``ModelRegistry(tracking_uri, api_key,
+    api_endpoint, auth)``; ``api_endpoint`` puts the registry at ``{api_endpoint}/mlflow`` and
+    ``auth`` is a ``hokusai.auth.HokusaiAuth`` whose key (and explicit endpoint) are used.
+    Arguments override ``hokusai.configure()``'s process default, which overrides the
+    environment and ``~/.hokusai/config``; ``container`` replaces the whole wiring (tests).
+    Other keyword arguments: see ``hokusai.registry_arguments``.
     """
 
     def __init__(

@@ -1,5 +1,7 @@
 """Settings that fight the configuration: MLflow basic auth, another MLflow auth provider,
-legacy variables shadowed by their replacements, and a plain-http remote.
+legacy variables shadowed by their replacements, the earlier SDK's settings (an endpoint that
+another setting overrides, a key read from the deprecated config-file line), and a plain-http
+remote.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hokusai.config.sources import env_source
 from hokusai.config.tracking import TrackingConfig, is_loopback
 from hokusai.doctor.report import Check
 from hokusai.errors import ConfigurationError, InsecureTransportError
@@ -48,7 +51,32 @@ def conflicts(env: Mapping[str, str], config: TrackingConfig | None) -> Iterator
                 hint=f"Unset {legacy} to avoid confusion; {new} is the one in use.",
             )
     if config is not None:
+        yield from _earlier_sdk_settings(env, config)
         yield from _transport_warning(config)
+
+
+def _earlier_sdk_settings(env: Mapping[str, str], config: TrackingConfig) -> Iterator[Check]:
+    endpoint = env.get("HOKUSAI_API_ENDPOINT", "").strip()
+    if (
+        endpoint
+        and config.mode.value.uses_remote
+        and config.remote_uri.source != env_source("HOKUSAI_API_ENDPOINT")
+    ):
+        yield Check(
+            "HOKUSAI_API_ENDPOINT",
+            "warn",
+            f"HOKUSAI_API_ENDPOINT is set, but the registry {config.remote_uri.value} comes from "
+            f"{config.remote_uri.source}, which wins",
+            hint="Unset one of them so that the registry in use is the one you meant.",
+        )
+    if (config.credentials.source or "").endswith("(deprecated)"):
+        yield Check(
+            "legacy config key",
+            "warn",
+            f"The API key comes from {config.credentials.source}",
+            hint="Run `hokusai login` to store it in the OS keyring (or a 0600 file), then "
+            "delete the api_key line from that file.",
+        )
 
 
 def _basic_auth_warning(where: str) -> Check:

@@ -14,6 +14,7 @@ from hokusai import ModelRegistry
 from hokusai.credential_store import save_key
 from hokusai.credentials import ApiKey
 from hokusai.doctor.configuration import resolve
+from hokusai.doctor.conflicts import conflicts
 from hokusai.errors import InsecureTransportError
 from tests.conftest import KEYS
 
@@ -116,3 +117,27 @@ def test_doctor_shows_where_the_key_and_endpoint_came_from(isolated_env: Path) -
         "https://staging.hokus.ai/api/mlflow",
         "hokusai.configure()",
     )
+
+
+def test_doctor_warns_about_the_earlier_sdks_settings(isolated_env: Path) -> None:
+    (isolated_env / "config").write_text(f"[default]\napi_key = {ALICE}\n")
+    env = {
+        "HOKUSAI_HOME": str(isolated_env),
+        "HOKUSAI_API_ENDPOINT": "https://staging.hokus.ai/api",
+        "HOKUSAI_TRACKING_URI": "https://registry.hokus.ai/api/mlflow",
+    }
+    with pytest.warns(DeprecationWarning):
+        config, _ = resolve(env)
+    assert config is not None
+    found = {check.name: check for check in conflicts(env, config)}
+    assert found["HOKUSAI_API_ENDPOINT"].verdict == "warn"
+    assert "HOKUSAI_TRACKING_URI" in found["HOKUSAI_API_ENDPOINT"].detail
+    assert "hokusai login" in (found["legacy config key"].hint or "")
+    assert ALICE not in repr(found)
+
+
+def test_doctor_is_quiet_when_the_endpoint_is_the_one_in_use(isolated_env: Path) -> None:
+    env = {"HOKUSAI_HOME": str(isolated_env), "HOKUSAI_API_ENDPOINT": "https://s.hokus.ai/api"}
+    config, _ = resolve(env)
+    assert config is not None
+    assert {check.name for check in conflicts(env, config)} == set()
