@@ -32,6 +32,7 @@ __getattr__ = lazy_attributes(
         "ModelRegistryEntry": "hokusai.core.registry",
         "ModelLineage": "hokusai.core.registry",
         "RegistryException": "hokusai.core.registry",
+        "NotificationError": "hokusai.exceptions",
     },
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "ModelRegistry",
     "ModelRegistryEntry",
     "ModelType",
+    "NotificationError",
     "RegistryException",
     "RegressionModel",
 ]

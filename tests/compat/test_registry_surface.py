@@ -288,3 +288,23 @@ def test_the_last_earlier_releases_notification_options_are_accepted(sk_model_di
     with pytest.raises(InvalidInputError, match=r"unexpected keyword argument.*notify"):
         registry.register_tokenized_model(uri, "msg", "MSG-AI", "reply_rate", 0.2, notify=True)
     assert [m["baseline_value"] for m in registry.list_models_by_token("MSG-AI")] == [0.1, 0.2]
+
+
+def test_hokusai_core_exports_the_earlier_notification_error() -> None:
+    exceptions = pytest.importorskip(
+        "hokusai.exceptions", reason="hokusai.exceptions is built on another branch"
+    )
+    import hokusai.core as core
+
+    assert core.NotificationError is exceptions.NotificationError
+
+
+def test_importing_hokusai_core_does_not_import_mlflow() -> None:
+    import subprocess
+    import sys
+
+    probe = "import hokusai.core, sys; print('mlflow' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"
