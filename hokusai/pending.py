@@ -2,13 +2,15 @@
 
 One JSON file per registration under ``$HOKUSAI_HOME/pending/``, named by its idempotency key
 and written atomically (temporary file, fsync, rename), so a crash never leaves half a record
-and two processes never write the same file.
+and two processes never write the same file. The key becomes a file name, so it is checked
+(:func:`check_idempotency_key`) before anything is sent or written.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -16,9 +18,26 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from hokusai.errors import LocalStoreError
+from hokusai.errors import InvalidInputError, LocalStoreError
 
 Status = Literal["pending", "pushed"]
+
+MAX_KEY_LENGTH = 128
+# A plain file name on every platform: no separators, no leading dot, no spaces, ASCII only.
+_KEY = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_KEY_LENGTH - 1}}}")
+
+
+def check_idempotency_key(value: object) -> str:
+    """The key as given, or InvalidInputError: 1-128 ASCII letters, digits, ``_ . : -``,
+    starting with a letter or digit."""
+    if not isinstance(value, str) or not _KEY.fullmatch(value):
+        shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "..."
+        raise InvalidInputError(
+            f"idempotency_key must be 1-{MAX_KEY_LENGTH} ASCII letters, digits, '_', '.', ':' "
+            f"or '-', starting with a letter or digit; got {shown!r}.",
+            hint="Use a name like 'churn-2024-11-27', or leave it out for a random one.",
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -53,7 +72,7 @@ class PendingStore:
         return self._dir
 
     def _path(self, key: str) -> Path:
-        return self._dir / f"{key}.json"
+        return self._dir / f"{check_idempotency_key(key)}.json"
 
     def add(self, record: PendingRegistration) -> None:
         self._write(record)
@@ -108,6 +127,8 @@ class PendingStore:
             raise LocalStoreError(f"Cannot read the pending registration {path}: {exc}") from exc
 
     def _write(self, record: PendingRegistration) -> None:
+        target = self._path(record.idempotency_key)
+        tmp: str | None = None
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self._dir, suffix=".tmp")
@@ -115,8 +136,13 @@ class PendingStore:
                 json.dump(asdict(record), handle, indent=2, default=dict)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, self._path(record.idempotency_key))
+            os.replace(tmp, target)
+            tmp = None
         except OSError as exc:
             raise LocalStoreError(
                 f"Cannot record the pending registration in {self._dir}: {exc}"
             ) from exc
+        finally:
+            if tmp is not None:
+                # Half-written: nothing may ever read it, and it must not pile up.
+                Path(tmp).unlink(missing_ok=True)

@@ -37,6 +37,7 @@ from hokusai.models import (
     RegistrationRequest,
     RegistryStatus,
 )
+from hokusai.pending import check_idempotency_key
 
 if TYPE_CHECKING:
     from hokusai.pending import PendingStore
@@ -175,7 +176,9 @@ class ModelRegistry:
         request_name = validation.model_name(name)
         clean_tags = validation.tags(tags)
         clean_alias = validation.alias(alias) if alias is not None else None
-        key = idempotency_key or uuid.uuid4().hex
+        key = (
+            uuid.uuid4().hex if idempotency_key is None else check_idempotency_key(idempotency_key)
+        )
         with staged(model) as source:
             request = RegistrationRequest(
                 name=request_name,
