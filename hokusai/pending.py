@@ -4,6 +4,12 @@ One JSON file per registration under ``$HOKUSAI_HOME/pending/``, named by its id
 and written atomically (temporary file, fsync, rename), so a crash never leaves half a record
 and two processes never write the same file. The key becomes a file name, so it is checked
 (:func:`check_idempotency_key`) before anything is sent or written.
+
+A record written before its local registration (empty ``local_version``) is *claimed* by its
+writer: the writer holds ``<key>.lock`` (an OS file lock, released by the OS if the process
+dies) until the local registration is done or has failed. ``hokusai sync`` in another process
+resolves such a record only when it can take that lock itself, that is when the writer is gone;
+a live writer's record is left for a later sync.
 """
 
 from __future__ import annotations
@@ -12,11 +18,15 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
+
+from filelock import FileLock, Timeout
 
 from hokusai.errors import InvalidInputError, LocalStoreError
 
@@ -66,6 +76,8 @@ class PendingRegistration:
 class PendingStore:
     def __init__(self, directory: Path) -> None:
         self._dir = directory
+        self._claims: dict[str, FileLock] = {}
+        self._claims_lock = threading.Lock()
 
     @property
     def directory(self) -> Path:
@@ -74,8 +86,57 @@ class PendingStore:
     def _path(self, key: str) -> Path:
         return self._dir / f"{check_idempotency_key(key)}.json"
 
-    def add(self, record: PendingRegistration) -> None:
+    def _lock_path(self, key: str) -> Path:
+        return self._dir / f"{check_idempotency_key(key)}.lock"
+
+    def add(self, record: PendingRegistration, *, claim: bool = False) -> None:
+        """Write ``record``; with ``claim``, this process holds it until :meth:`release`."""
+        if claim:
+            self._claim(record.idempotency_key)
         self._write(record)
+
+    def _claim(self, key: str) -> None:
+        lock = _file_lock(self._lock_path(key))
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise LocalStoreError(
+                f"Another process is registering with idempotency_key {key!r} right now.",
+                hint="Let it finish, or use another idempotency_key.",
+            ) from None
+        except OSError as exc:
+            raise LocalStoreError(f"Cannot lock the pending registration {key}: {exc}") from exc
+        with self._claims_lock:
+            self._claims[key] = lock
+
+    def release(self, key: str) -> None:
+        """End this process's claim on ``key`` (a no-op when it holds none)."""
+        with self._claims_lock:
+            lock = self._claims.pop(key, None)
+        if lock is not None:
+            lock.release()
+            self._lock_path(key).unlink(missing_ok=True)
+
+    @contextmanager
+    def unclaimed(self, key: str) -> Iterator[PendingRegistration | None]:
+        """The record as it is now, held against its writer, or None while a live process
+        still holds its claim (it is registering it)."""
+        lock = _file_lock(self._lock_path(key))
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            lock.acquire(timeout=0)
+        except Timeout:
+            yield None
+            return
+        except OSError as exc:
+            raise LocalStoreError(f"Cannot lock the pending registration {key}: {exc}") from exc
+        try:
+            # Read again under the lock: the writer may have finished since it was listed.
+            yield self.get(key)
+        finally:
+            lock.release()
+            self._lock_path(key).unlink(missing_ok=True)
 
     def get(self, key: str) -> PendingRegistration | None:
         path = self._path(key)
@@ -95,6 +156,7 @@ class PendingStore:
         record = self._required(key)
         done = replace(record, local_version=version)
         self._write(done)
+        self.release(key)
         return done
 
     def discard_unregistered(self, key: str) -> None:
@@ -102,6 +164,7 @@ class PendingStore:
         record = self.get(key)
         if record is not None and not record.local_version:
             self._path(key).unlink(missing_ok=True)
+        self.release(key)
 
     def _required(self, key: str) -> PendingRegistration:
         record = self.get(key)
@@ -146,3 +209,8 @@ class PendingStore:
             if tmp is not None:
                 # Half-written: nothing may ever read it, and it must not pile up.
                 Path(tmp).unlink(missing_ok=True)
+
+
+def _file_lock(path: Path) -> FileLock:
+    # thread_local=False: a claim is taken and released by one call, whichever thread runs it.
+    return FileLock(str(path), thread_local=False)

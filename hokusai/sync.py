@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from filelock import FileLock, Timeout
+
 from hokusai.backends.mlflow_store import MlflowStoreBackend
 from hokusai.config.tracking import TrackingConfig
 from hokusai.doctor import error_dict, no_key_error
@@ -55,6 +57,7 @@ OUTCOMES: tuple[Outcome, ...] = (
 # The key or the network is the problem, not the record: every later record would fail alike.
 _STOPS_THE_RUN = (AuthenticationError, PermissionDeniedError, TLSError)
 _MAY_BE_TRANSIENT = (RegistryUnavailableError, RateLimitedError)
+_IN_FLIGHT = "another process is registering it locally right now; run sync again later"
 
 
 @dataclass(frozen=True)
@@ -179,31 +182,28 @@ def sync_pending(
 
 @contextmanager
 def _exclusive(directory: Path) -> Iterator[None]:
-    """One sync at a time per HOKUSAI_HOME.
+    """One sync at a time per HOKUSAI_HOME, on every platform (an OS file lock, released by the
+    OS if the process dies).
 
     The remote's "find by idempotency key, else create" is not atomic: two syncs racing on the
     same record could both create it. Across machines the records differ, so a local lock is
     enough.
     """
+    lock = FileLock(str(directory / ".sync.lock"))
     try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks here; concurrent syncs are the user's call
+        directory.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise LocalStoreError(
+            f"Another `hokusai sync` is running for {directory.parent}.",
+            hint="Wait for it to finish, then run `hokusai sync` again if anything is left.",
+        ) from None
+    except OSError as exc:
+        raise LocalStoreError(f"Cannot lock {directory} for the sync: {exc}") from exc
+    try:
         yield
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / ".sync.lock"
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LocalStoreError(
-                f"Another `hokusai sync` is running for {directory.parent}.",
-                hint="Wait for it to finish, then run `hokusai sync` again if anything is left.",
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        lock.release()
 
 
 def _ignore(_event: SyncEvent) -> None:
@@ -255,6 +255,15 @@ class _Pusher:
         return None
 
     def _one(self, record: PendingRegistration, report: Callable[[Stage], None]) -> SyncItem:
+        if record.local_version:
+            return self._resolved(record, report)
+        # Written just before a local registration: resolve it only if its writer is gone.
+        with self._parts.pending.unclaimed(record.idempotency_key) as current:
+            if current is None:
+                return SyncItem(record, "not-attempted", note=_IN_FLIGHT)
+            return self._resolved(current, report)
+
+    def _resolved(self, record: PendingRegistration, report: Callable[[Stage], None]) -> SyncItem:
         try:
             self._check_addresses(record)
             record = self._with_local_version(record)
