@@ -26,9 +26,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
 from hokusai.errors import InvalidInputError, LocalStoreError
+from hokusai.locks import try_lock
 
 Status = Literal["pending", "pushed"]
 
@@ -96,17 +97,12 @@ class PendingStore:
         self._write(record)
 
     def _claim(self, key: str) -> None:
-        lock = _file_lock(self._lock_path(key))
-        try:
-            self._dir.mkdir(parents=True, exist_ok=True)
-            lock.acquire(timeout=0)
-        except Timeout:
+        lock = try_lock(self._lock_path(key))
+        if lock is None:
             raise LocalStoreError(
                 f"Another process is registering with idempotency_key {key!r} right now.",
                 hint="Let it finish, or use another idempotency_key.",
-            ) from None
-        except OSError as exc:
-            raise LocalStoreError(f"Cannot lock the pending registration {key}: {exc}") from exc
+            )
         with self._claims_lock:
             self._claims[key] = lock
 
@@ -122,15 +118,10 @@ class PendingStore:
     def unclaimed(self, key: str) -> Iterator[PendingRegistration | None]:
         """The record as it is now, held against its writer, or None while a live process
         still holds its claim (it is registering it)."""
-        lock = _file_lock(self._lock_path(key))
-        try:
-            self._dir.mkdir(parents=True, exist_ok=True)
-            lock.acquire(timeout=0)
-        except Timeout:
+        lock = try_lock(self._lock_path(key))
+        if lock is None:
             yield None
             return
-        except OSError as exc:
-            raise LocalStoreError(f"Cannot lock the pending registration {key}: {exc}") from exc
         try:
             # Read again under the lock: the writer may have finished since it was listed.
             yield self.get(key)
@@ -209,8 +200,3 @@ class PendingStore:
             if tmp is not None:
                 # Half-written: nothing may ever read it, and it must not pile up.
                 Path(tmp).unlink(missing_ok=True)
-
-
-def _file_lock(path: Path) -> FileLock:
-    # thread_local=False: a claim is taken and released by one call, whichever thread runs it.
-    return FileLock(str(path), thread_local=False)

@@ -23,8 +23,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from filelock import FileLock, Timeout
-
 from hokusai.backends.mlflow_store import MlflowStoreBackend
 from hokusai.config.tracking import TrackingConfig
 from hokusai.doctor import error_dict, no_key_error
@@ -38,6 +36,7 @@ from hokusai.errors import (
     RegistryUnavailableError,
     TLSError,
 )
+from hokusai.locks import try_lock
 from hokusai.models import TAG_IDEMPOTENCY_KEY, ModelRegistryEntry, ModelSource, RegistrationRequest
 from hokusai.pending import PendingRegistration, PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
@@ -189,17 +188,12 @@ def _exclusive(directory: Path) -> Iterator[None]:
     same record could both create it. Across machines the records differ, so a local lock is
     enough.
     """
-    lock = FileLock(str(directory / ".sync.lock"))
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        lock.acquire(timeout=0)
-    except Timeout:
+    lock = try_lock(directory / ".sync.lock")
+    if lock is None:
         raise LocalStoreError(
             f"Another `hokusai sync` is running for {directory.parent}.",
             hint="Wait for it to finish, then run `hokusai sync` again if anything is left.",
-        ) from None
-    except OSError as exc:
-        raise LocalStoreError(f"Cannot lock {directory} for the sync: {exc}") from exc
+        )
     try:
         yield
     finally:

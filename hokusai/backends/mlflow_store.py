@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from hokusai import http_trace
+from hokusai import http_trace, locks
 from hokusai.classify import ErrorContext, from_mlflow
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, RegistryError
 from hokusai.mlflow_scope import bounded_requests
@@ -83,10 +83,35 @@ class MlflowStoreBackend:
 
     def _mlflow(self) -> Any:
         if self._client is None:
-            if self._target == "local":
-                self._prepare_local_dirs()
-            self._client = self._client_factory(self._uri)
+            if self._target == "local" and self._uri.startswith("sqlite:///"):
+                self._client = self._open_sqlite_store()
+            else:
+                if self._target == "local":
+                    self._prepare_local_dirs()
+                self._client = self._client_factory(self._uri)
         return self._client
+
+    def _open_sqlite_store(self) -> Any:
+        """Open the local database, creating or migrating its schema under a file lock.
+
+        MLflow creates the schema on first open without any lock of its own, so two processes
+        opening a fresh HOKUSAI_HOME at once collide ("table ... already exists"). The lock
+        serialises SDK processes; the single retry covers another program doing the same.
+        """
+        self._prepare_local_dirs()
+        database = Path(self._uri[len("sqlite:///") :])
+        with locks.waiting_for(database.with_name(database.name + ".init.lock"), timeout=300):
+            for attempt in (1, 2):
+                client = self._client_factory(self._uri)
+                try:
+                    # Both stores create their tables on first use: make that happen here.
+                    client.search_experiments(max_results=1)
+                    client.search_registered_models(max_results=1)
+                    return client
+                except Exception as exc:
+                    if attempt == 2 or not _schema_race(exc):
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _prepare_local_dirs(self) -> None:
         try:
@@ -326,3 +351,8 @@ def _logged_model_id(version: Any) -> str | None:
     # MLflow's client drops model_id when it parses a model version, so versions this SDK
     # creates carry it as a tag too.
     return getattr(version, "model_id", None) or (version.tags or {}).get(TAG_LOGGED_MODEL_ID)
+
+
+def _schema_race(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "already exists" in text or "duplicate column" in text
