@@ -32,6 +32,9 @@ from hokusai.errors import InvalidInputError, LocalStoreError
 from hokusai.locks import try_lock
 
 Status = Literal["pending", "pushed"]
+# The record layout this SDK writes and reads; a higher number is a newer hokusai's record.
+FORMAT = 1
+DAMAGED_DIR = "damaged"
 
 MAX_KEY_LENGTH = 128
 # A plain file name on every platform: no separators, no leading dot, no spaces, ASCII only.
@@ -72,6 +75,32 @@ class PendingRegistration:
     status: Status = "pending"
     remote_version: str | None = None
     pushed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class DamagedRecord:
+    """A file in ``pending/`` that is not a readable record (``newer``: a newer hokusai wrote it,
+    so it is left for that version; otherwise it is damaged and sync moves it aside)."""
+
+    path: Path
+    reason: str
+    newer: bool = False
+    moved_to: Path | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "reason": self.reason,
+            "newer": self.newer,
+            "moved_to": str(self.moved_to) if self.moved_to else None,
+        }
+
+
+class _Unreadable(Exception):
+    def __init__(self, reason: str, *, newer: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.newer = newer
 
 
 class PendingStore:
@@ -134,10 +163,41 @@ class PendingStore:
         return self._read(path) if path.is_file() else None
 
     def all(self) -> list[PendingRegistration]:
+        """Every readable record, oldest first; see :meth:`damaged` for the others."""
+        return self._scan()[0]
+
+    def damaged(self) -> list[DamagedRecord]:
+        """The files in ``pending/`` that cannot be read as records."""
+        return self._scan()[1]
+
+    def _scan(self) -> tuple[list[PendingRegistration], list[DamagedRecord]]:
         if not self._dir.is_dir():
-            return []
-        records = [self._read(p) for p in self._dir.glob("*.json")]
-        return sorted(records, key=lambda r: r.created_at)
+            return [], []
+        records: list[PendingRegistration] = []
+        damaged: list[DamagedRecord] = []
+        for path in sorted(self._dir.glob("*.json")):
+            try:
+                records.append(_parse(path))
+            except _Unreadable as why:
+                damaged.append(DamagedRecord(path, why.reason, why.newer))
+        return sorted(records, key=lambda r: r.created_at), damaged
+
+    def quarantine(self, record: DamagedRecord) -> DamagedRecord:
+        """Move a damaged record to ``pending/damaged/`` (kept for a person to look at)."""
+        target_dir = self._dir / DAMAGED_DIR
+        target = target_dir / record.path.name
+        try:
+            target_dir.mkdir(exist_ok=True)
+            n = 1
+            while target.exists():
+                n += 1
+                target = target_dir / f"{record.path.stem}.{n}{record.path.suffix}"
+            os.replace(record.path, target)
+        except OSError as exc:
+            raise LocalStoreError(
+                f"Cannot move the damaged pending record {record.path} aside: {exc}"
+            ) from exc
+        return replace(record, moved_to=target)
 
     def pending(self) -> list[PendingRegistration]:
         return [r for r in self.all() if r.status == "pending"]
@@ -175,10 +235,11 @@ class PendingStore:
 
     def _read(self, path: Path) -> PendingRegistration:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return PendingRegistration(**data)
-        except (OSError, ValueError, TypeError) as exc:
-            raise LocalStoreError(f"Cannot read the pending registration {path}: {exc}") from exc
+            return _parse(path)
+        except _Unreadable as why:
+            raise LocalStoreError(
+                f"Cannot read the pending registration {path}: {why.reason}"
+            ) from None
 
     def _write(self, record: PendingRegistration) -> None:
         target = self._path(record.idempotency_key)
@@ -187,7 +248,7 @@ class PendingStore:
             self._dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self._dir, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(asdict(record), handle, indent=2, default=dict)
+                json.dump({"format": FORMAT, **asdict(record)}, handle, indent=2, default=dict)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -200,3 +261,29 @@ class PendingStore:
             if tmp is not None:
                 # Half-written: nothing may ever read it, and it must not pile up.
                 Path(tmp).unlink(missing_ok=True)
+
+
+_FIELDS = frozenset(PendingRegistration.__dataclass_fields__)
+
+
+def _parse(path: Path) -> PendingRegistration:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _Unreadable(f"cannot be read ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise _Unreadable(f"is not valid JSON ({exc}); it may have been cut short") from None
+    if not isinstance(data, dict):
+        raise _Unreadable("is not a pending record (not a JSON object)")
+    layout = data.pop("format", FORMAT)
+    unknown = set(data) - _FIELDS
+    if (isinstance(layout, int) and layout > FORMAT) or unknown:
+        raise _Unreadable(
+            f"was written by a newer version of hokusai (format {layout}); upgrade hokusai to "
+            "sync it",
+            newer=True,
+        )
+    try:
+        return PendingRegistration(**data)
+    except TypeError as exc:
+        raise _Unreadable(f"is not a complete pending record ({exc})") from None

@@ -38,7 +38,7 @@ from hokusai.errors import (
 )
 from hokusai.locks import try_lock
 from hokusai.models import TAG_IDEMPOTENCY_KEY, ModelRegistryEntry, ModelSource, RegistrationRequest
-from hokusai.pending import PendingRegistration, PendingStore
+from hokusai.pending import DamagedRecord, PendingRegistration, PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
 
 if TYPE_CHECKING:
@@ -90,6 +90,8 @@ class SyncReport:
     dry_run: bool
     items: tuple[SyncItem, ...] = ()
     remote_error: HokusaiError | None = None
+    # Files in pending/ that are not readable records; the damaged ones are moved aside.
+    damaged: tuple[DamagedRecord, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -101,7 +103,7 @@ class SyncReport:
     @property
     def complete(self) -> bool:
         """True when every record is on the remote now (or would be pushed, in a dry run)."""
-        return not self.having("failed") and not self.having("not-attempted")
+        return not (self.having("failed") or self.having("not-attempted") or self.damaged)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +113,7 @@ class SyncReport:
             "complete": self.complete,
             "remote_error": error_dict(self.remote_error),
             "items": [i.as_dict() for i in self.items],
+            "damaged": [d.as_dict() for d in self.damaged],
         }
 
 
@@ -166,17 +169,32 @@ def sync_pending(
     pending records are then untouched. A dry run reads the remote when it can, writes nothing.
     """
     parts = registry if isinstance(registry, SyncParts) else SyncParts.of(registry)
-    records = parts.pending.pending()
+    store = parts.pending
+    records = store.pending()
     uri = parts.config.remote_uri.value
-    if not records:
+    damaged = tuple(store.damaged())
+    if not records and not damaged:
         return SyncReport(uri, dry_run)
+    if not records:
+        with nullcontext() if dry_run else _exclusive(store.directory):
+            return SyncReport(uri, dry_run, damaged=_set_aside(store, damaged, dry_run))
     remote_error = _preflight(parts)
     if remote_error is not None and not dry_run:
         raise remote_error
     pusher = _Pusher(parts, dry_run=dry_run, remote_readable=remote_error is None)
-    with nullcontext() if dry_run else _exclusive(parts.pending.directory):
+    with nullcontext() if dry_run else _exclusive(store.directory):
+        damaged = _set_aside(store, damaged, dry_run)
         items = tuple(pusher.run(records, progress or _ignore))
-    return SyncReport(uri, dry_run, items, remote_error)
+    return SyncReport(uri, dry_run, items, remote_error, damaged)
+
+
+def _set_aside(
+    store: PendingStore, damaged: tuple[DamagedRecord, ...], dry_run: bool
+) -> tuple[DamagedRecord, ...]:
+    """Move damaged records out of the way (never delete them); a newer hokusai's stay."""
+    if dry_run:
+        return damaged
+    return tuple(d if d.newer else store.quarantine(d) for d in damaged)
 
 
 @contextmanager
