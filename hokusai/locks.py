@@ -13,6 +13,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from hokusai.errors import LocalStoreError
+from hokusai.private_dirs import make_private_dirs
 
 
 def _lock(path: Path) -> FileLock:
@@ -24,7 +25,7 @@ def try_lock(path: Path) -> FileLock | None:
     """The lock at ``path``, taken now, or None when another process holds it."""
     lock = _lock(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
         lock.acquire(timeout=0)
     except Timeout:
         return None
@@ -38,7 +39,7 @@ def waiting_for(path: Path, *, timeout: float) -> Iterator[None]:
     """Hold the lock at ``path``, waiting up to ``timeout`` seconds for another holder."""
     lock = _lock(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
         lock.acquire(timeout=timeout)
     except Timeout:
         raise LocalStoreError(

@@ -30,6 +30,7 @@ from filelock import FileLock
 
 from hokusai.errors import InvalidInputError, LocalStoreError
 from hokusai.locks import try_lock
+from hokusai.private_dirs import make_private_dirs
 
 Status = Literal["pending", "pushed"]
 # The record layout this SDK writes and reads; a higher number is a newer hokusai's record.
@@ -245,7 +246,7 @@ class PendingStore:
         target = self._path(record.idempotency_key)
         tmp: str | None = None
         try:
-            self._dir.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(self._dir)
             fd, tmp = tempfile.mkstemp(dir=self._dir, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"format": FORMAT, **asdict(record)}, handle, indent=2, default=dict)

@@ -26,6 +26,7 @@ from hokusai.models import (
     ProbeResult,
     RegistrationRequest,
 )
+from hokusai.private_dirs import make_private_dirs
 from hokusai.request_auth import Binding, acting_as, pinned
 
 logger = logging.getLogger(__name__)
@@ -116,9 +117,9 @@ class MlflowStoreBackend:
     def _prepare_local_dirs(self) -> None:
         try:
             if self._uri.startswith("sqlite:///"):
-                Path(self._uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+                make_private_dirs(Path(self._uri[len("sqlite:///") :]).parent)
             if self._artifact_root:
-                Path(self._artifact_root).mkdir(parents=True, exist_ok=True)
+                make_private_dirs(Path(self._artifact_root))
         except OSError as exc:
             raise LocalStoreError(f"Cannot create the local store: {exc}", uri=self._uri) from exc
 
