@@ -76,6 +76,8 @@ class PendingRegistration:
     status: Status = "pending"
     remote_version: str | None = None
     pushed_at: str | None = None
+    # Once no late duplicate of the pushed version can appear any more (see hokusai.sync).
+    settled_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,9 @@ class PendingStore:
         )
         self._write(done)
         return done
+
+    def mark_settled(self, key: str) -> None:
+        self._write(replace(self._required(key), settled_at=datetime.now(timezone.utc).isoformat()))
 
     def _read(self, path: Path) -> PendingRegistration:
         try:

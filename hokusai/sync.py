@@ -16,10 +16,12 @@ missing) and marked pushed. A record is marked pushed only after the remote hold
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -56,6 +58,9 @@ OUTCOMES: tuple[Outcome, ...] = (
 # The key or the network is the problem, not the record: every later record would fail alike.
 _STOPS_THE_RUN = (AuthenticationError, PermissionDeniedError, TLSError)
 _MAY_BE_TRANSIENT = (RegistryUnavailableError, RateLimitedError)
+# Longer than any request may stay in flight (the hosted proxy gives up on MLflow after 30 s).
+SETTLE_AFTER = timedelta(hours=1)
+logger = logging.getLogger(__name__)
 _IN_FLIGHT = "another process is registering it locally right now; run sync again later"
 
 
@@ -173,10 +178,12 @@ def sync_pending(
     records = store.pending()
     uri = parts.config.remote_uri.value
     damaged = tuple(store.damaged())
-    if not records and not damaged:
+    unsettled = [] if dry_run else _unsettled(parts)
+    if not records and not damaged and not unsettled:
         return SyncReport(uri, dry_run)
     if not records:
         with nullcontext() if dry_run else _exclusive(store.directory):
+            _settle(parts, unsettled)
             return SyncReport(uri, dry_run, damaged=_set_aside(store, damaged, dry_run))
     remote_error = _preflight(parts)
     if remote_error is not None and not dry_run:
@@ -185,7 +192,36 @@ def sync_pending(
     with nullcontext() if dry_run else _exclusive(store.directory):
         damaged = _set_aside(store, damaged, dry_run)
         items = tuple(pusher.run(records, progress or _ignore))
+        _settle(parts, unsettled)
     return SyncReport(uri, dry_run, items, remote_error, damaged)
+
+
+def _unsettled(parts: SyncParts) -> list[PendingRegistration]:
+    config = parts.config
+    if not config.mode.value.uses_remote or config.api_key is None:
+        return []
+    return [r for r in parts.pending.all() if r.status == "pushed" and not r.settled_at]
+
+
+def _settle(parts: SyncParts, records: list[PendingRegistration]) -> None:
+    """Remove late duplicates of versions pushed earlier.
+
+    A create whose answer was lost may still be applied by the server after the sync that sent
+    it reported a failure, and after a later sync created the version again: the same
+    registration twice. Every version-create looks again right after it, and each sync looks
+    once more at records pushed less than SETTLE_AFTER ago; later than that, nothing sent by
+    an earlier run can still be in flight. Best effort: a failure here waits for the next sync.
+    """
+    now = datetime.now(timezone.utc)
+    for record in records:
+        try:
+            parts.remote.settle(record.name, record.idempotency_key)
+        except HokusaiError as error:
+            logger.info("Could not check %r for late duplicates: %s", record.name, error.message)
+            return
+        pushed = datetime.fromisoformat(record.pushed_at or now.isoformat())
+        if now - pushed > SETTLE_AFTER:
+            parts.pending.mark_settled(record.idempotency_key)
 
 
 def _set_aside(

@@ -31,6 +31,9 @@ from hokusai.request_auth import Binding, acting_as, pinned
 
 logger = logging.getLogger(__name__)
 
+# On a late duplicate that could not be deleted: the version it repeats.
+TAG_DUPLICATE_OF = "hokusai.duplicate_of"
+
 ClientFactory = Callable[[str], Any]
 
 
@@ -174,7 +177,7 @@ class MlflowStoreBackend:
             experiment_id = self._experiment_id(client)
             source, run_id, logged_model_id = self._log_model(client, request, experiment_id)
             self._ensure_registered_model(client, request.name)
-            version = client.create_model_version(
+            created = client.create_model_version(
                 name=request.name,
                 source=source,
                 run_id=run_id,
@@ -188,7 +191,10 @@ class MlflowStoreBackend:
                 # MLflow would wait up to 300 s for a version stuck in PENDING_REGISTRATION.
                 await_creation_for=max(1, round(self._timeout)),
             )
-            return self._ensure_alias(client, self._entry(version), request.alias)
+            # An earlier attempt whose answer was lost may land just now: look again, and
+            # whoever looks keeps the same one (the lowest version).
+            kept = self._keep_first(client, request.name, request.idempotency_key)
+            return self._ensure_alias(client, kept or self._entry(created), request.alias)
 
     def _ensure_alias(
         self, client: Any, entry: ModelRegistryEntry, alias: str | None
@@ -210,11 +216,49 @@ class MlflowStoreBackend:
     def _find_by_idempotency_key(
         self, client: Any, name: str, key: str
     ) -> ModelRegistryEntry | None:
-        for version in client.search_model_versions(f"name='{name}'"):
-            if (version.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key:
-                # Search results carry no aliases on a real server; get the full version.
-                return self._entry(client.get_model_version(name, version.version))
-        return None
+        return self._keep_first(client, name, key)
+
+    def _keep_first(self, client: Any, name: str, key: str) -> ModelRegistryEntry | None:
+        """The lowest version holding ``key``; any later one is a create that landed after its
+        client gave up (and a retry made another), so it is removed."""
+        holding = sorted(
+            (
+                v
+                for v in client.search_model_versions(f"name='{name}'")
+                if (v.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key
+            ),
+            key=lambda v: int(v.version),
+        )
+        if not holding:
+            return None
+        first, *later = holding
+        for duplicate in later:
+            self._retire(client, duplicate, str(first.version))
+        # Search results carry no aliases on a real server; get the full version.
+        return self._entry(client.get_model_version(name, first.version))
+
+    def _retire(self, client: Any, duplicate: Any, kept: str) -> None:
+        name, version = duplicate.name, str(duplicate.version)
+        logger.warning(
+            "Model %r version %s repeats version %s (one registration that landed twice); "
+            "removing it.",
+            name,
+            version,
+            kept,
+        )
+        try:
+            client.delete_model_version(name, version)
+        except Exception:
+            # Not allowed to delete: take the key off it, so that nothing finds it as this
+            # registration, and say what it is.
+            client.set_model_version_tag(name, version, TAG_DUPLICATE_OF, kept)
+            client.delete_model_version_tag(name, version, TAG_IDEMPOTENCY_KEY)
+
+    def settle(self, name: str, key: str) -> ModelRegistryEntry | None:
+        """Look for late duplicates of the registration ``key`` and remove them; returns the
+        version that holds it."""
+        with self._operation(f"checking {name!r} for duplicate versions") as client:
+            return self._keep_first(client, name, key)
 
     def _experiment_id(self, client: Any) -> str:
         experiment = client.get_experiment_by_name(self._experiment)
