@@ -20,7 +20,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -144,22 +144,27 @@ class PendingStore:
             lock = self._claims.pop(key, None)
         if lock is not None:
             lock.release()
+            self._forget_lock_file(key)
+
+    def _forget_lock_file(self, key: str) -> None:
+        # Tidiness only: Windows refuses while another process has it open, and that is fine.
+        with suppress(OSError):
             self._lock_path(key).unlink(missing_ok=True)
 
     @contextmanager
-    def unclaimed(self, key: str) -> Iterator[PendingRegistration | None]:
-        """The record as it is now, held against its writer, or None while a live process
-        still holds its claim (it is registering it)."""
+    def unclaimed(self, key: str) -> Iterator[tuple[bool, PendingRegistration | None]]:
+        """(False, None) while a live process still holds the record's claim (it is registering
+        it); else (True, the record as it is now, or None if it is gone), held against writers."""
         lock = try_lock(self._lock_path(key))
         if lock is None:
-            yield None
+            yield False, None
             return
         try:
             # Read again under the lock: the writer may have finished since it was listed.
-            yield self.get(key)
+            yield True, self.get(key)
         finally:
             lock.release()
-            self._lock_path(key).unlink(missing_ok=True)
+            self._forget_lock_file(key)
 
     def get(self, key: str) -> PendingRegistration | None:
         path = self._path(key)
@@ -214,11 +219,19 @@ class PendingStore:
         return done
 
     def discard_unregistered(self, key: str) -> None:
-        """Remove a record whose local registration never happened (it failed and raised)."""
+        """The writer's cleanup when its local registration failed and raised: remove the
+        record, only if this process claimed it (another process's claim is not ours to end)."""
+        with self._claims_lock:
+            ours = key in self._claims
+        if ours:
+            self.remove_unregistered(key)
+        self.release(key)
+
+    def remove_unregistered(self, key: str) -> None:
+        """Remove a record whose local registration never happened."""
         record = self.get(key)
         if record is not None and not record.local_version:
             self._path(key).unlink(missing_ok=True)
-        self.release(key)
 
     def _required(self, key: str) -> PendingRegistration:
         record = self.get(key)

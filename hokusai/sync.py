@@ -61,6 +61,7 @@ _MAY_BE_TRANSIENT = (RegistryUnavailableError, RateLimitedError)
 # Longer than any request may stay in flight (the hosted proxy gives up on MLflow after 30 s).
 SETTLE_AFTER = timedelta(hours=1)
 logger = logging.getLogger(__name__)
+_WITHDRAWN = "its registration failed meanwhile and its process removed the record"
 _IN_FLIGHT = "another process is registering it locally right now; run sync again later"
 
 
@@ -306,10 +307,15 @@ class _Pusher:
         if record.local_version:
             return self._resolved(record, report)
         # Written just before a local registration: resolve it only if its writer is gone.
-        with self._parts.pending.unclaimed(record.idempotency_key) as current:
-            if current is None:
-                return SyncItem(record, "not-attempted", note=_IN_FLIGHT)
-            return self._resolved(current, report)
+        try:
+            with self._parts.pending.unclaimed(record.idempotency_key) as (free, current):
+                if not free:
+                    return SyncItem(record, "not-attempted", note=_IN_FLIGHT)
+                if current is None:
+                    return SyncItem(record, "not-attempted", note=_WITHDRAWN)
+                return self._resolved(current, report)
+        except HokusaiError as error:
+            return SyncItem(record, "failed", error=error)
 
     def _resolved(self, record: PendingRegistration, report: Callable[[Stage], None]) -> SyncItem:
         try:
@@ -357,7 +363,7 @@ class _Pusher:
                 record.idempotency_key, str(found[0].version)
             )
         if not self._dry_run:
-            self._parts.pending.discard_unregistered(record.idempotency_key)
+            self._parts.pending.remove_unregistered(record.idempotency_key)
         raise LocalStoreError(
             f"{record.name!r} never reached the local store (the process stopped during its "
             "registration), so there is nothing to push; the record is removed.",

@@ -64,3 +64,27 @@ def test_a_second_sync_is_refused_even_without_fcntl(
         go.touch()
         holder.communicate(timeout=60)
     assert reg.sync().counts["pushed"] == 1
+
+
+def test_a_second_writer_with_the_same_key_cannot_take_or_remove_a_claimed_record(
+    isolated_env: Path,
+) -> None:
+    from hokusai.pending import PendingRegistration, PendingStore
+
+    record = PendingRegistration(
+        idempotency_key="shared",
+        name="churn",
+        local_version="",
+        local_tracking_uri="sqlite:///x",
+        remote_tracking_uri="https://registry.hokus.ai/api/mlflow",
+        reason="connection",
+    )
+    first, second = PendingStore(isolated_env / "pending"), PendingStore(isolated_env / "pending")
+    first.add(record, claim=True)
+    try:
+        with pytest.raises(LocalStoreError, match="Another process is registering"):
+            second.add(record, claim=True)
+        second.discard_unregistered("shared")  # what its failure path then does
+        assert first.get("shared") == record
+    finally:
+        first.release("shared")
