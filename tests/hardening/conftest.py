@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from hokusai.pending import PendingRegistration
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAIT_LIMIT = 120.0
 
@@ -51,3 +53,15 @@ def wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"the child never signalled {path.name}")
         time.sleep(0.02)
+
+
+def intent_record(key: str) -> PendingRegistration:
+    """A record as a fallback writes it before its local registration."""
+    return PendingRegistration(
+        idempotency_key=key,
+        name="churn",
+        local_version="",
+        local_tracking_uri="sqlite:///x",
+        remote_tracking_uri="https://registry.hokus.ai/api/mlflow",
+        reason="connection",
+    )

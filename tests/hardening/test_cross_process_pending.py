@@ -12,7 +12,7 @@ import pytest
 from hokusai import ModelRegistry
 from hokusai.errors import LocalStoreError
 from tests.conftest import KEYS
-from tests.hardening.conftest import Spawn, wait_for
+from tests.hardening.conftest import Spawn, intent_record, wait_for
 
 
 def test_sync_leaves_a_registration_another_process_is_still_making(
@@ -69,16 +69,9 @@ def test_a_second_sync_is_refused_even_without_fcntl(
 def test_a_second_writer_with_the_same_key_cannot_take_or_remove_a_claimed_record(
     isolated_env: Path,
 ) -> None:
-    from hokusai.pending import PendingRegistration, PendingStore
+    from hokusai.pending import PendingStore
 
-    record = PendingRegistration(
-        idempotency_key="shared",
-        name="churn",
-        local_version="",
-        local_tracking_uri="sqlite:///x",
-        remote_tracking_uri="https://registry.hokus.ai/api/mlflow",
-        reason="connection",
-    )
+    record = intent_record("shared")
     first, second = PendingStore(isolated_env / "pending"), PendingStore(isolated_env / "pending")
     first.add(record, claim=True)
     try:

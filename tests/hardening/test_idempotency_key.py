@@ -9,8 +9,9 @@ import pytest
 
 from hokusai import ModelRegistry
 from hokusai.errors import InvalidInputError, LocalStoreError
-from hokusai.pending import PendingRegistration, PendingStore
+from hokusai.pending import PendingStore
 from tests.conftest import KEYS
+from tests.hardening.conftest import intent_record
 
 
 def _fallback_registry(fake: Any) -> ModelRegistry:
@@ -47,16 +48,8 @@ def test_a_failed_write_leaves_no_temporary_file(isolated_env: Path) -> None:
     store = PendingStore(isolated_env / "pending")
     # Something already occupies the record's name: the final rename fails.
     (isolated_env / "pending" / "k1.json").mkdir(parents=True)
-    record = PendingRegistration(
-        idempotency_key="k1",
-        name="churn",
-        local_version="",
-        local_tracking_uri="sqlite:///x",
-        remote_tracking_uri="https://registry.hokus.ai/api/mlflow",
-        reason="connection",
-    )
     with pytest.raises(LocalStoreError):
-        store.add(record)
+        store.add(intent_record("k1"))
     assert [p.name for p in (isolated_env / "pending").iterdir()] == ["k1.json"]
 
 
