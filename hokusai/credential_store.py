@@ -1,7 +1,8 @@
 """Where ``hokusai login`` keeps the key: the OS keyring when one works, else a 0600 file.
 
 The file is ``$HOKUSAI_HOME/credentials`` (ini, ``[default] api_key = ...``). It is the only file
-the SDK ever writes the key to.
+the SDK ever writes the key to: created 0600 in a 0700 home, never through a link, and emptied
+before removal. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import configparser
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 from hokusai.credentials import ApiKey
+from hokusai.errors import LocalStoreError
+from hokusai.private_dirs import make_private_dirs
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +81,30 @@ def save_key(home: Path, key: ApiKey, *, use_keyring: bool = True) -> str:
                 type(exc).__name__,
             )
     path = credentials_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Created 0600 from the start: a chmod after writing would leave a window where it is readable.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(f"[default]\napi_key = {key.reveal()}\n")
-    os.chmod(path, 0o600)
+    _refuse_link(path)
+    make_private_dirs(path.parent)
+    # A new file beside it, renamed over it: the rename replaces whatever name is there (a link
+    # placed after the check included) and never writes through it. mkstemp creates it 0600,
+    # so there is no moment when it is readable by others.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".credentials-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"[default]\napi_key = {key.reveal()}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise LocalStoreError(f"Cannot write the credentials file {path}: {exc.strerror}") from None
     return str(path)
+
+
+def _refuse_link(path: Path) -> None:
+    if path.is_symlink():
+        raise LocalStoreError(
+            f"{path} is a symbolic link; the key is never written through one.",
+            hint=f"Remove the link ({path}), then run `hokusai login` again.",
+        )
 
 
 def delete_key(home: Path) -> list[str]:
@@ -98,7 +119,31 @@ def delete_key(home: Path) -> list[str]:
         except Exception as exc:
             logger.info("Could not remove the key from the OS keyring: %s", type(exc).__name__)
     path = credentials_path(home)
-    if path.exists():
+    if path.is_symlink():
+        # Only the link is ours to remove; the file it points to was never written by the SDK.
         path.unlink()
+        removed.append(f"{path} (a link; its target was not touched)")
+    elif path.exists():
+        _erase(path)
         removed.append(str(path))
+    if os.path.lexists(path):
+        raise LocalStoreError(f"Could not remove the credentials file {path}.")
     return removed
+
+
+def _erase(path: Path) -> None:
+    """Empty the file, then remove it: another name for the same file (a hard link, a backup
+    tool's) would otherwise keep the key on disk."""
+    try:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            os.ftruncate(fd, 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        path.unlink()
+    except OSError as exc:
+        raise LocalStoreError(
+            f"Could not remove the credentials file {path}: {exc.strerror}",
+            hint=f"Delete {path} yourself.",
+        ) from None

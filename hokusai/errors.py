@@ -7,6 +7,20 @@ Messages name the URI and the key's *source* and masked form; they never hold th
 
 from __future__ import annotations
 
+import re
+
+# A Hokusai key anywhere in a message (pasted into the wrong setting, echoed by a server): kept
+# recognisable by its prefix and last four characters, as ApiKey.masked shows it.
+_KEY_CHAR = r"[A-Za-z0-9_\-]"
+_KEY_SHAPED = re.compile(
+    rf"(hk_(?:live|test|dev)_){_KEY_CHAR}{{4,}}?({_KEY_CHAR}{{4}})(?!{_KEY_CHAR})"
+)
+
+
+def mask_keys(text: str) -> str:
+    """``text`` with every key-shaped substring masked as ``hk_live_…abcd``."""
+    return _KEY_SHAPED.sub(lambda m: f"{m.group(1)}…{m.group(2)}", text)
+
 
 class HokusaiException(Exception):
     """The earlier SDK's base exception, kept so ``except HokusaiException`` still catches all."""
@@ -35,11 +49,11 @@ class HokusaiError(HokusaiException):
         hint: str | None = None,
         status: int | None = None,
     ) -> None:
-        self.message = message
+        self.message = mask_keys(message)
         self.uri = uri
         self.key_source = key_source
         self.masked_key = masked_key
-        self.hint = hint if hint is not None else self.default_hint
+        self.hint = mask_keys(hint if hint is not None else self.default_hint)
         self.status = status
         # Set on a failed registration: passing it again makes the retry safe (no second version
         # if the registry did create one before the failure).

@@ -39,6 +39,7 @@ from hokusai.models import (
     RegistryStatus,
     metrics_from_tags,
 )
+from hokusai.pending import check_idempotency_key
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -238,7 +239,9 @@ class ModelRegistry:
             merged = json.dumps({**metrics_from_tags(clean_tags), **given})
             clean_tags.update(validation.tags({TAG_METRICS: merged}, field="metrics"))
         clean_alias = validation.alias(alias) if alias is not None else None
-        key = idempotency_key or uuid.uuid4().hex
+        key = (
+            uuid.uuid4().hex if idempotency_key is None else check_idempotency_key(idempotency_key)
+        )
         with staged(model, signature=signature, input_example=input_example) as source:
             request = RegistrationRequest(
                 name=request_name,

@@ -16,10 +16,12 @@ missing) and marked pushed. A record is marked pushed only after the remote hold
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -36,8 +38,9 @@ from hokusai.errors import (
     RegistryUnavailableError,
     TLSError,
 )
+from hokusai.locks import try_lock
 from hokusai.models import TAG_IDEMPOTENCY_KEY, ModelRegistryEntry, ModelSource, RegistrationRequest
-from hokusai.pending import PendingRegistration, PendingStore
+from hokusai.pending import DamagedRecord, PendingRegistration, PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
 
 if TYPE_CHECKING:
@@ -55,6 +58,11 @@ OUTCOMES: tuple[Outcome, ...] = (
 # The key or the network is the problem, not the record: every later record would fail alike.
 _STOPS_THE_RUN = (AuthenticationError, PermissionDeniedError, TLSError)
 _MAY_BE_TRANSIENT = (RegistryUnavailableError, RateLimitedError)
+# Longer than any request may stay in flight (the hosted proxy gives up on MLflow after 30 s).
+SETTLE_AFTER = timedelta(hours=1)
+logger = logging.getLogger(__name__)
+_WITHDRAWN = "its registration failed meanwhile and its process removed the record"
+_IN_FLIGHT = "another process is registering it locally right now; run sync again later"
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,8 @@ class SyncReport:
     dry_run: bool
     items: tuple[SyncItem, ...] = ()
     remote_error: HokusaiError | None = None
+    # Files in pending/ that are not readable records; the damaged ones are moved aside.
+    damaged: tuple[DamagedRecord, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -99,7 +109,7 @@ class SyncReport:
     @property
     def complete(self) -> bool:
         """True when every record is on the remote now (or would be pushed, in a dry run)."""
-        return not self.having("failed") and not self.having("not-attempted")
+        return not (self.having("failed") or self.having("not-attempted") or self.damaged)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +119,7 @@ class SyncReport:
             "complete": self.complete,
             "remote_error": error_dict(self.remote_error),
             "items": [i.as_dict() for i in self.items],
+            "damaged": [d.as_dict() for d in self.damaged],
         }
 
 
@@ -164,46 +175,84 @@ def sync_pending(
     pending records are then untouched. A dry run reads the remote when it can, writes nothing.
     """
     parts = registry if isinstance(registry, SyncParts) else SyncParts.of(registry)
-    records = parts.pending.pending()
+    store = parts.pending
+    records = store.pending()
     uri = parts.config.remote_uri.value
-    if not records:
+    damaged = tuple(store.damaged())
+    unsettled = [] if dry_run else _unsettled(parts)
+    if not records and not damaged and not unsettled:
         return SyncReport(uri, dry_run)
+    if not records:
+        with nullcontext() if dry_run else _exclusive(store.directory):
+            _settle(parts, unsettled)
+            return SyncReport(uri, dry_run, damaged=_set_aside(store, damaged, dry_run))
     remote_error = _preflight(parts)
     if remote_error is not None and not dry_run:
         raise remote_error
     pusher = _Pusher(parts, dry_run=dry_run, remote_readable=remote_error is None)
-    with nullcontext() if dry_run else _exclusive(parts.pending.directory):
+    with nullcontext() if dry_run else _exclusive(store.directory):
+        damaged = _set_aside(store, damaged, dry_run)
         items = tuple(pusher.run(records, progress or _ignore))
-    return SyncReport(uri, dry_run, items, remote_error)
+        _settle(parts, unsettled)
+    return SyncReport(uri, dry_run, items, remote_error, damaged)
+
+
+def _unsettled(parts: SyncParts) -> list[PendingRegistration]:
+    config = parts.config
+    if not config.mode.value.uses_remote or config.api_key is None:
+        return []
+    return [r for r in parts.pending.all() if r.status == "pushed" and not r.settled_at]
+
+
+def _settle(parts: SyncParts, records: list[PendingRegistration]) -> None:
+    """Remove late duplicates of versions pushed earlier.
+
+    A create whose answer was lost may still be applied by the server after the sync that sent
+    it reported a failure, and after a later sync created the version again: the same
+    registration twice. Every version-create looks again right after it, and each sync looks
+    once more at records pushed less than SETTLE_AFTER ago; later than that, nothing sent by
+    an earlier run can still be in flight. Best effort: a failure here waits for the next sync.
+    """
+    now = datetime.now(timezone.utc)
+    for record in records:
+        try:
+            parts.remote.settle(record.name, record.idempotency_key)
+        except HokusaiError as error:
+            logger.info("Could not check %r for late duplicates: %s", record.name, error.message)
+            return
+        pushed = datetime.fromisoformat(record.pushed_at or now.isoformat())
+        if now - pushed > SETTLE_AFTER:
+            parts.pending.mark_settled(record.idempotency_key)
+
+
+def _set_aside(
+    store: PendingStore, damaged: tuple[DamagedRecord, ...], dry_run: bool
+) -> tuple[DamagedRecord, ...]:
+    """Move damaged records out of the way (never delete them); a newer hokusai's stay."""
+    if dry_run:
+        return damaged
+    return tuple(d if d.newer else store.quarantine(d) for d in damaged)
 
 
 @contextmanager
 def _exclusive(directory: Path) -> Iterator[None]:
-    """One sync at a time per HOKUSAI_HOME.
+    """One sync at a time per HOKUSAI_HOME, on every platform (an OS file lock, released by the
+    OS if the process dies).
 
     The remote's "find by idempotency key, else create" is not atomic: two syncs racing on the
     same record could both create it. Across machines the records differ, so a local lock is
     enough.
     """
+    lock = try_lock(directory / ".sync.lock")
+    if lock is None:
+        raise LocalStoreError(
+            f"Another `hokusai sync` is running for {directory.parent}.",
+            hint="Wait for it to finish, then run `hokusai sync` again if anything is left.",
+        )
     try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks here; concurrent syncs are the user's call
         yield
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / ".sync.lock"
-    with open(path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LocalStoreError(
-                f"Another `hokusai sync` is running for {directory.parent}.",
-                hint="Wait for it to finish, then run `hokusai sync` again if anything is left.",
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        lock.release()
 
 
 def _ignore(_event: SyncEvent) -> None:
@@ -255,6 +304,20 @@ class _Pusher:
         return None
 
     def _one(self, record: PendingRegistration, report: Callable[[Stage], None]) -> SyncItem:
+        if record.local_version:
+            return self._resolved(record, report)
+        # Written just before a local registration: resolve it only if its writer is gone.
+        try:
+            with self._parts.pending.unclaimed(record.idempotency_key) as (free, current):
+                if not free:
+                    return SyncItem(record, "not-attempted", note=_IN_FLIGHT)
+                if current is None:
+                    return SyncItem(record, "not-attempted", note=_WITHDRAWN)
+                return self._resolved(current, report)
+        except HokusaiError as error:
+            return SyncItem(record, "failed", error=error)
+
+    def _resolved(self, record: PendingRegistration, report: Callable[[Stage], None]) -> SyncItem:
         try:
             self._check_addresses(record)
             record = self._with_local_version(record)
@@ -300,7 +363,7 @@ class _Pusher:
                 record.idempotency_key, str(found[0].version)
             )
         if not self._dry_run:
-            self._parts.pending.discard_unregistered(record.idempotency_key)
+            self._parts.pending.remove_unregistered(record.idempotency_key)
         raise LocalStoreError(
             f"{record.name!r} never reached the local store (the process stopped during its "
             "registration), so there is nothing to push; the record is removed.",

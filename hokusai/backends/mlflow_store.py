@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from hokusai import http_trace
+from hokusai import http_trace, locks
 from hokusai.classify import ErrorContext, from_mlflow
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError
 from hokusai.flavors import uris
@@ -28,9 +28,13 @@ from hokusai.models import (
     ProbeResult,
     RegistrationRequest,
 )
+from hokusai.private_dirs import make_private_dirs
 from hokusai.request_auth import Binding, acting_as, pinned
 
 logger = logging.getLogger(__name__)
+
+# On a late duplicate that could not be deleted: the version it repeats.
+TAG_DUPLICATE_OF = "hokusai.duplicate_of"
 
 ClientFactory = Callable[[str], Any]
 
@@ -85,17 +89,42 @@ class MlflowStoreBackend:
 
     def _mlflow(self) -> Any:
         if self._client is None:
-            if self._target == "local":
-                self._prepare_local_dirs()
-            self._client = self._client_factory(self._uri)
+            if self._target == "local" and self._uri.startswith("sqlite:///"):
+                self._client = self._open_sqlite_store()
+            else:
+                if self._target == "local":
+                    self._prepare_local_dirs()
+                self._client = self._client_factory(self._uri)
         return self._client
+
+    def _open_sqlite_store(self) -> Any:
+        """Open the local database, creating or migrating its schema under a file lock.
+
+        MLflow creates the schema on first open without any lock of its own, so two processes
+        opening a fresh HOKUSAI_HOME at once collide ("table ... already exists"). The lock
+        serialises SDK processes; the single retry covers another program doing the same.
+        """
+        self._prepare_local_dirs()
+        database = Path(self._uri[len("sqlite:///") :])
+        with locks.waiting_for(database.with_name(database.name + ".init.lock"), timeout=300):
+            for attempt in (1, 2):
+                client = self._client_factory(self._uri)
+                try:
+                    # Both stores create their tables on first use: make that happen here.
+                    client.search_experiments(max_results=1)
+                    client.search_registered_models(max_results=1)
+                    return client
+                except Exception as exc:
+                    if attempt == 2 or not _schema_race(exc):
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _prepare_local_dirs(self) -> None:
         try:
             if self._uri.startswith("sqlite:///"):
-                Path(self._uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+                make_private_dirs(Path(self._uri[len("sqlite:///") :]).parent)
             if self._artifact_root:
-                Path(self._artifact_root).mkdir(parents=True, exist_ok=True)
+                make_private_dirs(Path(self._artifact_root))
         except OSError as exc:
             raise LocalStoreError(f"Cannot create the local store: {exc}", uri=self._uri) from exc
 
@@ -154,7 +183,7 @@ class MlflowStoreBackend:
                 experiment_id = self._experiment_id(client)
                 source, run_id, logged_model_id = self._log_model(client, request, experiment_id)
             self._ensure_registered_model(client, request.name)
-            version = client.create_model_version(
+            created = client.create_model_version(
                 name=request.name,
                 source=source,
                 run_id=run_id,
@@ -168,7 +197,10 @@ class MlflowStoreBackend:
                 # MLflow would wait up to 300 s for a version stuck in PENDING_REGISTRATION.
                 await_creation_for=max(1, round(self._timeout)),
             )
-            return self._ensure_alias(client, self._entry(version), request.alias)
+            # An earlier attempt whose answer was lost may land just now: look again, and
+            # whoever looks keeps the same one (the lowest version).
+            kept = self._keep_first(client, request.name, request.idempotency_key)
+            return self._ensure_alias(client, kept or self._entry(created), request.alias)
 
     def _ensure_alias(
         self, client: Any, entry: ModelRegistryEntry, alias: str | None
@@ -190,13 +222,51 @@ class MlflowStoreBackend:
     def _find_by_idempotency_key(
         self, client: Any, name: str, key: str
     ) -> ModelRegistryEntry | None:
-        for version in client.search_model_versions(
-            search_filter(name, {TAG_IDEMPOTENCY_KEY: key})
-        ):
-            if (version.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key:
-                # Search results carry no aliases on a real server; get the full version.
-                return self._entry(client.get_model_version(name, version.version))
-        return None
+        return self._keep_first(client, name, key)
+
+    def _keep_first(self, client: Any, name: str, key: str) -> ModelRegistryEntry | None:
+        """The lowest version holding ``key``; any later one is a create that landed after its
+        client gave up (and a retry made another), so it is removed."""
+        holding = sorted(
+            (
+                v
+                for v in client.search_model_versions(
+                    search_filter(name, {TAG_IDEMPOTENCY_KEY: key})
+                )
+                if (v.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key
+            ),
+            key=lambda v: int(v.version),
+        )
+        if not holding:
+            return None
+        first, *later = holding
+        for duplicate in later:
+            self._retire(client, duplicate, str(first.version))
+        # Search results carry no aliases on a real server; get the full version.
+        return self._entry(client.get_model_version(name, first.version))
+
+    def _retire(self, client: Any, duplicate: Any, kept: str) -> None:
+        name, version = duplicate.name, str(duplicate.version)
+        logger.warning(
+            "Model %r version %s repeats version %s (one registration that landed twice); "
+            "removing it.",
+            name,
+            version,
+            kept,
+        )
+        try:
+            client.delete_model_version(name, version)
+        except Exception:
+            # Not allowed to delete: take the key off it, so that nothing finds it as this
+            # registration, and say what it is.
+            client.set_model_version_tag(name, version, TAG_DUPLICATE_OF, kept)
+            client.delete_model_version_tag(name, version, TAG_IDEMPOTENCY_KEY)
+
+    def settle(self, name: str, key: str) -> ModelRegistryEntry | None:
+        """Look for late duplicates of the registration ``key`` and remove them; returns the
+        version that holds it."""
+        with self._operation(f"checking {name!r} for duplicate versions") as client:
+            return self._keep_first(client, name, key)
 
     def _experiment_id(self, client: Any) -> str:
         experiment = client.get_experiment_by_name(self._experiment)
@@ -390,3 +460,8 @@ def _logged_model_id(version: Any) -> str | None:
     # MLflow's client drops model_id when it parses a model version, so versions this SDK
     # creates carry it as a tag too.
     return getattr(version, "model_id", None) or (version.tags or {}).get(TAG_LOGGED_MODEL_ID)
+
+
+def _schema_race(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "already exists" in text or "duplicate column" in text

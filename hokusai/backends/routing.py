@@ -150,20 +150,26 @@ class RoutedBackend:
                     tags=dict(request.tags),
                     alias=request.alias,
                     description=request.description,
-                )
+                ),
+                claim=True,
             )
 
         try:
-            entry, why = self._run(
-                lambda backend: backend.register(request), before_fallback=record_intent
-            )
-        except HokusaiError:
-            # The registration is nowhere, and the caller knows: no record may promise it.
-            self._pending.discard_unregistered(request.idempotency_key)
-            raise
-        if why is None:
-            return entry
-        self._pending.set_local_version(request.idempotency_key, str(entry.version))
+            try:
+                entry, why = self._run(
+                    lambda backend: backend.register(request), before_fallback=record_intent
+                )
+            except HokusaiError:
+                # The registration is nowhere, and the caller knows: no record may promise it.
+                self._pending.discard_unregistered(request.idempotency_key)
+                raise
+            if why is None:
+                return entry
+            self._pending.set_local_version(request.idempotency_key, str(entry.version))
+        finally:
+            # The record was claimed when written (see PendingStore): any way out ends the
+            # claim; after an interrupt the record stays for sync to resolve.
+            self._pending.release(request.idempotency_key)
         return replace(entry, reason=f"registry unreachable: {why.reason}", pending_sync=True)
 
     def get_version(self, name: str, version: str) -> ModelRegistryEntry:

@@ -1,15 +1,17 @@
 """``hokusai status``: where registrations go now, and which ones still wait to be pushed.
 
-Exit code 0 (it only reports; ``hokusai doctor`` judges), 2 when the configuration is invalid.
+Exit code 0 (it only reports; ``hokusai doctor`` judges, and damaged pending files are listed,
+not fatal), 2 when the configuration is invalid.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from hokusai.cli.output import EXIT_OK, print_json, print_table, style
 from hokusai.models import ProbeResult, RegistryStatus
-from hokusai.pending import PendingRegistration
+from hokusai.pending import DamagedRecord, PendingRegistration
 from hokusai.sync import record_dict
 
 
@@ -34,12 +36,41 @@ def run(args: argparse.Namespace) -> int:
     with ModelRegistry() as registry:
         status = registry.status(probe=not args.no_probe)
         pending = registry.pending_store().pending()
+        damaged = registry.pending_store().damaged()
     if args.json:
-        print_json({"registry": status.as_dict(), "pending": [record_dict(r) for r in pending]})
+        print_json(
+            {
+                "registry": status.as_dict(),
+                "pending": [record_dict(r) for r in pending],
+                "damaged": [d.as_dict() for d in damaged],
+            }
+        )
         return EXIT_OK
     _print_status(status)
     _print_pending(pending)
+    print_damaged(damaged)
     return EXIT_OK
+
+
+def print_damaged(damaged: Sequence[DamagedRecord]) -> None:
+    """The files in pending/ that are not readable records, and what becomes of them."""
+    if not damaged:
+        return
+    print(style(f"\n{len(damaged)} pending file(s) that cannot be synced:", "red"))
+    print_table([(d.path.name, f"{d.reason}; {_fate(d)}") for d in damaged])
+    if any(not d.newer for d in damaged):
+        print(
+            "next: look at the files in pending/damaged/ and register those models again if "
+            "they are not in the local store; the other records are not affected."
+        )
+
+
+def _fate(record: DamagedRecord) -> str:
+    if record.moved_to is not None:
+        return f"moved to {record.moved_to}"
+    if record.newer:
+        return "left in place"
+    return "`hokusai sync` moves it to pending/damaged/"
 
 
 def _probe_text(probe: ProbeResult | None) -> str:

@@ -1,7 +1,8 @@
 """``hokusai sync``: push registrations made locally during an outage, each exactly once.
 
 Exit codes: 0 every pending registration is on the hosted registry (or, with ``--dry-run``,
-the plan was made); 7 some failed or were not attempted (they stay pending: run it again);
+the plan was made); 7 some failed or were not attempted (they stay pending: run it again), or
+some pending files are damaged (moved to ``pending/damaged/``) or from a newer hokusai;
 1 another sync is running (or the local store failed); 2 the mode has no hosted registry;
 3, 4, 5, 6 nothing could be pushed (key missing or rejected, no permission, unreachable, TLS),
 with every record left pending.
@@ -13,6 +14,7 @@ import argparse
 import sys
 
 from hokusai.cli.output import EXIT_OK, EXIT_PARTIAL, print_json, print_table, style
+from hokusai.cli.status import print_damaged
 from hokusai.errors import HokusaiError, RateLimitedError, RegistryUnavailableError
 from hokusai.sync import SyncEvent, SyncItem, SyncReport, sync_pending
 
@@ -77,8 +79,10 @@ def _outcome_text(item: SyncItem) -> str:
 
 
 def _print(report: SyncReport) -> None:
+    print_damaged(report.damaged)
     if not report.items:
-        print("Nothing to sync: no registrations are pending.")
+        if not report.damaged:
+            print("Nothing to sync: no registrations are pending.")
         return
     print_table(
         [(f"{i.record.name} v{i.record.local_version}", _outcome_text(i)) for i in report.items]
