@@ -22,11 +22,9 @@ from hokusai.testing.fake_api import (
     Routes,
     SearchRules,
     already_exists,
-    delete_tag,
     invalid,
     paged,
     search,
-    set_tag,
 )
 from hokusai.testing.fake_entities import JsonDict, ModelVersion, RegisteredModel
 
@@ -188,13 +186,17 @@ def _delete_registered_model(store: MlflowStore, request: ApiRequest) -> JsonDic
 
 @route("POST", "registered-models/set-tag")
 def _set_registered_model_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    model = _registered(store, request)
     rules.validate_registered_model_tag(request.text("key"), request.text("value"))
-    return set_tag(_registered(store, request), request)
+    # As in MLflow's SQL store, tags and aliases leave last_updated_timestamp alone.
+    model.tags[request.text("key")] = request.text("value")
+    return {}
 
 
 @route("DELETE", "registered-models/delete-tag")
 def _delete_registered_model_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    return delete_tag(_registered(store, request), request.required("key"))
+    _registered(store, request).tags.pop(request.required("key"), None)
+    return {}
 
 
 @route("POST", "registered-models/alias")
@@ -206,7 +208,6 @@ def _set_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
     version = _version(store, request)
     model = store.registered_model(version.name)
     model.aliases[alias] = version.version
-    model.touch()
     return {}
 
 
@@ -214,7 +215,6 @@ def _set_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
 def _delete_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
     model = _registered(store, request)
     model.aliases.pop(request.required("alias"), None)
-    model.touch()
     return {}
 
 

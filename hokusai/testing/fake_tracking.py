@@ -8,6 +8,8 @@ their files through the tracking URI (see :mod:`fake_artifacts`).
 
 from __future__ import annotations
 
+import math
+import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -198,8 +200,9 @@ def _get_run(store: MlflowStore, request: ApiRequest) -> JsonDict:
 @route("POST", "runs/update")
 def _update_run(store: MlflowStore, request: ApiRequest) -> JsonDict:
     run = _active_run_of(store, request)
-    if "status" in request.params:
-        run.status = enum_name(request.params["status"], _RUN_STATUSES)
+    status = enum_name(request.params.get("status", ""), _RUN_STATUSES)
+    if status in _RUN_STATUSES[1:]:  # the server skips a name its proto does not know
+        run.status = status
     if "end_time" in request.params:
         run.end_time = request.number("end_time", now_ms())
     if request.text("run_name"):
@@ -251,6 +254,8 @@ def _metric(raw: Mapping[str, Any], path: str = "") -> Metric:
     timestamp, step = _number(raw, "timestamp", int), _number(raw, "step", int) or 0
     rules.validate_metric(key, value, timestamp, step, path=path)
     model_id = str(raw.get("model_id") or "")
+    if math.isinf(value):  # the SQL store keeps NaN, but clamps infinities to finite doubles
+        value = math.copysign(sys.float_info.max, value)
     return Metric(key=str(key), value=value, timestamp=timestamp, step=step, model_id=model_id)
 
 

@@ -190,6 +190,7 @@ VALIDATION: dict[str, Case] = {
         INVALID,
         lambda api: api.call("POST", "runs/create", {"experiment_id": int(api.experiment())}),
     ),
+    "run-update-status-unknown": Case(OK, on_run("runs/update", status="DONE")),
     "run-start-time-text": Case(INVALID, on_experiment("POST", "runs/create", start_time="soon")),
     "search-max-results-text": Case(
         INVALID, plain("GET", "registered-models/search", max_results="many")
