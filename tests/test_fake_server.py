@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -442,7 +443,10 @@ def test_health_is_unauthenticated_and_other_paths_are_json_404(
     # As the proxy answers MLflow's HTML 404: its own JSON, without an MLflow error_code.
     assert (unknown.status_code, unknown.json()) == (
         404,
-        {"error": "NOT_FOUND", "message": "No route for /api/mlflow/api/2.0/mlflow/no-such-endpoint"},
+        {
+            "error": "NOT_FOUND",
+            "message": "No route for /api/mlflow/api/2.0/mlflow/no-such-endpoint",
+        },
     )
 
 
@@ -706,3 +710,38 @@ def test_the_plugin_imports_neither_mlflow_nor_responses() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+# -- no trace between tests ---------------------------------------------------------------------
+
+
+def test_a_registry_left_open_is_forgotten_when_the_fake_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hokusai import ModelRegistry
+
+    monkeypatch.delenv("MLFLOW_TRACKING_AUTH", raising=False)
+    left_open = []
+    with FakeRegistryServer():
+        # Never closed, and still referenced: its key stays bound while the fake runs.
+        left_open.append(ModelRegistry(api_key=ALICE_KEY, mode="remote"))
+
+    # A later test with raw MLflow and another user's key is that user, not alice.
+    with FakeRegistryServer() as srv:
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", READER_KEY)
+        monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        client = MlflowClient(tracking_uri=srv.tracking_uri, registry_uri=srv.tracking_uri)
+        with pytest.raises(MlflowException):
+            client.create_registered_model("churn")
+        assert [r.user for r in srv.requests] == ["reader"]
+    assert "MLFLOW_TRACKING_AUTH" not in os.environ
+    assert left_open  # the registry itself is untouched; only its binding to the fake is gone
+
+
+def test_stopping_a_fake_keeps_what_was_there_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_AUTH", "hokusai")
+
+    with FakeRegistryServer():
+        pass
+
+    assert os.environ["MLFLOW_TRACKING_AUTH"] == "hokusai"
