@@ -745,3 +745,43 @@ def test_stopping_a_fake_keeps_what_was_there_before(monkeypatch: pytest.MonkeyP
         pass
 
     assert os.environ["MLFLOW_TRACKING_AUTH"] == "hokusai"
+
+
+def test_answers_fit_mlflows_response_messages(
+    fake_registry: FakeRegistryServer, sk_model_dir: Path
+) -> None:
+    """No field the server would not send, none misnamed or mistyped: each answer parses
+    strictly (unknown fields refused) into the Response message MLflow declares for it."""
+    from google.protobuf.json_format import ParseDict
+
+    from hokusai import ModelRegistry
+    from hokusai.testing.fake_protocol import message_for
+
+    entry = ModelRegistry(api_key=ALICE_KEY).register_model(
+        sk_model_dir, "churn", tags={"team": "ml"}, alias="champion"
+    )
+    run = api(fake_registry, "GET", "runs/get", params={"run_id": entry.run_id}).json()["run"]
+    experiments = {"experiment_ids": [run["info"]["experiment_id"]]}
+    version = {"name": "churn", "version": "1"}
+    calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "runs/get", {"params": {"run_id": entry.run_id}}),
+        ("POST", "runs/search", {"json": experiments}),
+        ("POST", "experiments/search", {"json": {"max_results": 10}}),
+        ("GET", "experiments/get", {"params": {"experiment_id": experiments["experiment_ids"][0]}}),
+        ("GET", f"logged-models/{entry.logged_model_id}", {}),
+        ("POST", "logged-models/search", {"json": experiments}),
+        ("GET", "registered-models/get", {"params": {"name": "churn"}}),
+        ("GET", "registered-models/search", {"params": {"max_results": 5}}),
+        ("GET", "model-versions/get", {"params": version}),
+        ("GET", "model-versions/search", {"params": {"filter": "name='churn'"}}),
+        ("GET", "registered-models/alias", {"params": {"name": "churn", "alias": "champion"}}),
+        ("GET", "model-versions/get-download-uri", {"params": version}),
+        ("POST", "model-versions/transition-stage", {"json": {**version, "stage": "Staging"}}),
+        ("POST", "registered-models/get-latest-versions", {"json": {"name": "churn"}}),
+    ]
+    for method, endpoint, kwargs in calls:
+        response = api(fake_registry, method, endpoint, **kwargs)
+        assert response.status_code == 200, (endpoint, response.text)
+        message = message_for(method, f"/api/2.0/mlflow/{endpoint}")
+        assert message is not None, endpoint
+        ParseDict(response.json(), message.Response())
