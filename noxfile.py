@@ -34,7 +34,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Unit, fake-server and CLI tests (no real server); extra args go to pytest."""
-    session.install("-e", TEST_EXTRAS, "pytest-xdist")
+    session.install("-e", TEST_EXTRAS, "pytest-xdist", "pytest-randomly")
     session.run(
         "pytest", "-m", "not integration and not flavors", "-n", "2", *session.posargs, env=TEST_ENV
     )
@@ -43,7 +43,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """Against a real `mlflow server` behind a bearer-key proxy on 127.0.0.1."""
-    session.install("-e", TEST_EXTRAS)
+    session.install("-e", TEST_EXTRAS, "pytest-randomly")
     session.run("pytest", "-m", "integration", *session.posargs, env=TEST_ENV)
 
 

@@ -98,6 +98,14 @@ class _BindingTable:
         with self._lock:
             self._bindings.pop(binding.serial, None)
 
+    def release_under(self, prefix: str) -> int:
+        """Forget the bindings under ``prefix``; how many bindings remain."""
+        with self._lock:
+            for serial, binding in list(self._bindings.items()):
+                if binding.prefix == prefix or binding.prefix.startswith(prefix + "/"):
+                    del self._bindings[serial]
+            return len(self._bindings)
+
     def lookup(self, url: str) -> tuple[Binding | None, ResponseLog | None]:
         """The binding for ``url`` and, when it was pinned, the log its answers go to."""
         active = _active.get()
@@ -126,6 +134,12 @@ def bind(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> Binding
 
 def unbind(binding: Binding) -> None:
     _table.remove(binding)
+
+
+def release_under(uri: str) -> int:
+    """Forget every key bound under ``uri`` (a test registry that stopped serving it), even
+    those of registries never closed; returns how many bindings remain in the process."""
+    return _table.release_under(_normalise(uri))
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -439,7 +440,14 @@ def test_health_is_unauthenticated_and_other_paths_are_json_404(
     outside = raw(fake_registry, "GET", "/nowhere", key=None)
     assert (outside.status_code, outside.json()["error"]) == (404, "NOT_FOUND")
     unknown = api(fake_registry, "GET", "no-such-endpoint")
-    assert (unknown.status_code, unknown.json()["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
+    # As the proxy answers MLflow's HTML 404: its own JSON, without an MLflow error_code.
+    assert (unknown.status_code, unknown.json()) == (
+        404,
+        {
+            "error": "NOT_FOUND",
+            "message": "No route for /api/mlflow/api/2.0/mlflow/no-such-endpoint",
+        },
+    )
 
 
 # -- faults -------------------------------------------------------------------------------------
@@ -702,3 +710,78 @@ def test_the_plugin_imports_neither_mlflow_nor_responses() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+# -- no trace between tests ---------------------------------------------------------------------
+
+
+def test_a_registry_left_open_is_forgotten_when_the_fake_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hokusai import ModelRegistry
+
+    monkeypatch.delenv("MLFLOW_TRACKING_AUTH", raising=False)
+    left_open = []
+    with FakeRegistryServer():
+        # Never closed, and still referenced: its key stays bound while the fake runs.
+        left_open.append(ModelRegistry(api_key=ALICE_KEY, mode="remote"))
+
+    # A later test with raw MLflow and another user's key is that user, not alice.
+    with FakeRegistryServer() as srv:
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", READER_KEY)
+        monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        client = MlflowClient(tracking_uri=srv.tracking_uri, registry_uri=srv.tracking_uri)
+        with pytest.raises(MlflowException):
+            client.create_registered_model("churn")
+        assert [r.user for r in srv.requests] == ["reader"]
+    assert "MLFLOW_TRACKING_AUTH" not in os.environ
+    assert left_open  # the registry itself is untouched; only its binding to the fake is gone
+
+
+def test_stopping_a_fake_keeps_what_was_there_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_AUTH", "hokusai")
+
+    with FakeRegistryServer():
+        pass
+
+    assert os.environ["MLFLOW_TRACKING_AUTH"] == "hokusai"
+
+
+def test_answers_fit_mlflows_response_messages(
+    fake_registry: FakeRegistryServer, sk_model_dir: Path
+) -> None:
+    """No field the server would not send, none misnamed or mistyped: each answer parses
+    strictly (unknown fields refused) into the Response message MLflow declares for it."""
+    from google.protobuf.json_format import ParseDict
+
+    from hokusai import ModelRegistry
+    from hokusai.testing.fake_protocol import message_for
+
+    entry = ModelRegistry(api_key=ALICE_KEY).register_model(
+        sk_model_dir, "churn", tags={"team": "ml"}, alias="champion"
+    )
+    run = api(fake_registry, "GET", "runs/get", params={"run_id": entry.run_id}).json()["run"]
+    experiments = {"experiment_ids": [run["info"]["experiment_id"]]}
+    version = {"name": "churn", "version": "1"}
+    calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "runs/get", {"params": {"run_id": entry.run_id}}),
+        ("POST", "runs/search", {"json": experiments}),
+        ("POST", "experiments/search", {"json": {"max_results": 10}}),
+        ("GET", "experiments/get", {"params": {"experiment_id": experiments["experiment_ids"][0]}}),
+        ("GET", f"logged-models/{entry.logged_model_id}", {}),
+        ("POST", "logged-models/search", {"json": experiments}),
+        ("GET", "registered-models/get", {"params": {"name": "churn"}}),
+        ("GET", "registered-models/search", {"params": {"max_results": 5}}),
+        ("GET", "model-versions/get", {"params": version}),
+        ("GET", "model-versions/search", {"params": {"filter": "name='churn'"}}),
+        ("GET", "registered-models/alias", {"params": {"name": "churn", "alias": "champion"}}),
+        ("GET", "model-versions/get-download-uri", {"params": version}),
+        ("POST", "model-versions/transition-stage", {"json": {**version, "stage": "Staging"}}),
+        ("POST", "registered-models/get-latest-versions", {"json": {"name": "churn"}}),
+    ]
+    for method, endpoint, kwargs in calls:
+        response = api(fake_registry, method, endpoint, **kwargs)
+        assert response.status_code == 200, (endpoint, response.text)
+        message = message_for(method, f"/api/2.0/mlflow/{endpoint}")
+        assert message is not None, endpoint
+        ParseDict(response.json(), message.Response())

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
-from hokusai.testing import fake_search
+from mlflow.utils.search_utils import SearchUtils
+
+from hokusai.testing import fake_protocol, fake_search, mlflow_rules
 from hokusai.testing.fake_entities import (
     Experiment,
     JsonDict,
@@ -105,8 +107,9 @@ class ApiRequest:
         return value
 
     def number(self, name: str, default: int) -> int:
+        value = self.params.get(name)
         try:
-            return int(self.params.get(name) or default)
+            return default if value is None or value == "" else int(value)
         except (TypeError, ValueError) as exc:
             raise invalid(f"Parameter '{name}' must be an integer.") from exc
 
@@ -145,9 +148,20 @@ class MlflowStore:
             self.experiments["0"] = Experiment("0", "Default", f"{ARTIFACTS_SCHEME}/0")
 
     def experiment(self, experiment_id: str) -> Experiment:
+        try:
+            int(experiment_id)
+        except ValueError as exc:
+            raise invalid(
+                f"Invalid experiment ID '{experiment_id}'. Experiment ID must be a valid integer."
+            ) from exc
         if experiment_id not in self.experiments:
             raise not_found(f"No Experiment with id={experiment_id} exists")
         return self.experiments[experiment_id]
+
+    def active_experiment(self, experiment_id: str) -> Experiment:
+        experiment = self.experiment(experiment_id)
+        _must_be_active("experiment", experiment_id, experiment.lifecycle_stage)
+        return experiment
 
     def experiment_named(self, name: str) -> Experiment:
         for experiment in self.experiments.values():
@@ -159,6 +173,12 @@ class MlflowStore:
         if run_id not in self.runs:
             raise not_found(f"Run with id={run_id} not found")
         return self.runs[run_id]
+
+    def active_run(self, run_id: str) -> Run:
+        """A run that may still be written to: neither it nor its experiment is deleted."""
+        run = self.run(run_id)
+        _must_be_active("run", run_id, run.lifecycle_stage)
+        return run
 
     def logged_model(self, model_id: str) -> LoggedModel:
         if model_id not in self.logged_models:
@@ -172,10 +192,18 @@ class MlflowStore:
 
     def model_version(self, name: str, version: str) -> ModelVersion:
         model = self.registered_model(name)
-        number = int(version) if version.isdigit() else -1
+        # As the server reads it: int(" 1") and int("+1") are 1, "1.0" and "one" are refused.
+        number = mlflow_rules.model_version_number(version)
         if number not in model.versions:
             raise not_found(f"Model Version (name={name}, version={version}) not found")
         return model.versions[number]
+
+
+def _must_be_active(kind: str, identifier: str, stage: str) -> None:
+    if stage != "active":
+        raise invalid(
+            f"The {kind} {identifier} must be in the 'active' state. Current state is {stage}."
+        )
 
 
 class Tagged(Protocol):
@@ -223,30 +251,72 @@ class Routes:
         return register
 
     def dispatch(self, store: MlflowStore, request: ApiRequest) -> ApiReply | None:
-        """The handler's reply, or None when no route matches."""
+        """The handler's reply, or None when no route matches.
+
+        Requests and answers of MLflow's proto APIs pass through MLflow's own messages
+        (:mod:`fake_protocol`): wrong types are refused as the server refuses them, and
+        answers take the server's JSON shape.
+        """
         for method, pattern, handler in self._table:
             match = pattern.match(request.path)
             if match and method == request.method:
-                result = handler(store, request.with_params(**match.groupdict()))
-                return result if isinstance(result, ApiReply) else ApiReply.json(result)
+                request = request.with_params(**match.groupdict())
+                fake_protocol.parse_request(method, request.path, request.params)
+                result = handler(store, request)
+                if isinstance(result, ApiReply):
+                    return result
+                body = fake_protocol.render(method, request.path, result)
+                return ApiReply.json(result) if body is None else ApiReply(200, body.encode())
         return None
+
+
+@dataclass(frozen=True)
+class SearchRules:
+    """How one search endpoint reads its request, as MLflow's server does.
+
+    ``grammar`` parses the filter and ``order_parser`` each ``order_by`` clause (MLflow's own
+    ``Search*Utils``); ``max_results`` must lie in ``[lowest, highest]`` (None: unchecked) and
+    defaults to what the endpoint's proto declares.
+    """
+
+    grammar: type[SearchUtils]
+    order_parser: Callable[[str], tuple[str, str, bool]]
+    default_order: list[fake_search.SortKey]
+    default_max: int
+    highest: int
+    lowest: int | None = 1
+
+    def max_results(self, request: ApiRequest) -> int:
+        value = request.number("max_results", self.default_max)
+        if self.lowest is not None and value < self.lowest:
+            raise invalid(
+                f"Invalid value {value} for parameter 'max_results' supplied. "
+                "It must be a positive integer"
+            )
+        if value > self.highest:
+            raise invalid(
+                "Invalid value for request parameter max_results. It must be at most "
+                f"{self.highest}, but got value {value}"
+            )
+        return value
 
 
 def search(
     request: ApiRequest,
     candidates: list[Any],
+    rules: SearchRules,
     *,
-    default_order: list[str],
-    default_max: int,
     clauses: list[fake_search.Clause] | None = None,
+    order_by: list[str] | None = None,
 ) -> tuple[list[Any], str]:
     """Filter, order and page records that offer ``lookup(kind, key)``: a page and its token."""
     if clauses is None:
-        clauses = fake_search.parse_filter(request.text("filter"))
+        clauses = fake_search.parse_filter(request.text("filter"), rules.grammar)
+    wanted = [str(o) for o in request.items("order_by")] if order_by is None else order_by
+    keys = fake_search.parse_order(wanted, rules.order_parser) + rules.default_order
+    max_results = rules.max_results(request)
     hits = [c for c in candidates if fake_search.matches_all(clauses, c.lookup)]
-    order_by = [str(o) for o in request.items("order_by")] or default_order
-    ordered = fake_search.order(hits, order_by, lambda item, key: item.lookup("attribute", key))
-    max_results = request.number("max_results", default_max)
+    ordered = fake_search.order(hits, keys, lambda item, kind, key: item.lookup(kind, key))
     return fake_search.page(ordered, max_results, request.text("page_token") or None)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+from mlflow.version import VERSION as MLFLOW_VERSION
+
 from hokusai.testing.fake_api import (
     ARTIFACTS_ROOT,
     ApiReply,
@@ -40,6 +42,12 @@ SERVER_INFO: JsonDict = {
 @route("GET", "/api/3.0/mlflow/server-info")
 def _server_info(store: MlflowStore, request: ApiRequest) -> JsonDict:
     return dict(SERVER_INFO)
+
+
+@route("GET", "/version")
+def _version(store: MlflowStore, request: ApiRequest) -> ApiReply:
+    # The MLflow release that answers: the one the fake's rules come from.
+    return ApiReply(200, MLFLOW_VERSION.encode(), "text/plain")
 
 
 @route("GET", "/health")

@@ -9,20 +9,22 @@ that point at a placeholder instead of the model's files.
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Callable
+
+from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 
 from hokusai.testing import fake_search
+from hokusai.testing import mlflow_rules as rules
 from hokusai.testing.fake_api import (
     ARTIFACTS_SCHEME,
     ApiRequest,
     MlflowStore,
     Routes,
+    SearchRules,
     already_exists,
-    delete_tag,
     invalid,
     paged,
     search,
-    set_tag,
 )
 from hokusai.testing.fake_entities import JsonDict, ModelVersion, RegisteredModel
 
@@ -30,6 +32,7 @@ route = Routes()
 
 _PROMPT_TAG = "mlflow.prompt.is_prompt"
 _REGISTRATIONS_TAG = "mlflow.modelVersions"
+_ACTIVE_STAGES = ("Staging", "Production")
 
 
 def _registered(store: MlflowStore, request: ApiRequest) -> RegisteredModel:
@@ -54,7 +57,8 @@ def _registry_filter(
     a tag comparison it would match nothing) and so does the fake.
     """
     clauses, want_prompts = [], False
-    for clause in fake_search.parse_filter(request.text("filter")):
+    grammar = SearchModelVersionUtils if "model-versions" in request.path else SearchModelUtils
+    for clause in fake_search.parse_filter(request.text("filter"), grammar):
         if clause.kind == "tag" and clause.key == _PROMPT_TAG:
             value = str(clause.value).lower()
             want_prompts = (clause.op, value) in (("=", "true"), ("!=", "false"))
@@ -63,13 +67,77 @@ def _registry_filter(
     return clauses, [m for m in models if _is_prompt(m) == want_prompts]
 
 
+_MODEL_SEARCH = SearchRules(
+    SearchModelUtils,
+    SearchModelUtils.parse_order_by_for_search_registered_models,
+    fake_search.default_order("name ASC"),
+    default_max=100,
+    highest=1000,
+    lowest=None,  # the server lets zero and negative limits through here
+)
+
+
+# MLflow's SQL store: most recently updated first (creating or updating a version touches it;
+# tags and aliases do not).
+def _version_order(spec: str) -> tuple[str, str, bool]:
+    kind, key, ascending = SearchModelVersionUtils.parse_order_by_for_search_model_versions(spec)  # type: ignore[no-untyped-call]
+    if kind != "attribute":  # the SQL store sorts versions by their own columns only
+        raise invalid(f"Invalid order_by entity: {kind}")
+    return kind, key, ascending
+
+
+def _check_version_filter(clauses: list[fake_search.Clause]) -> None:
+    """What MLflow's SQL store refuses on top of its filter parser, for version searches."""
+    utils = SearchModelVersionUtils
+    for clause in clauses:
+        if clause.kind == "tag":
+            if clause.op not in ("=", "!=", "LIKE", "ILIKE"):
+                raise invalid(f"Invalid comparator for tag: {clause.op}")
+        elif clause.kind != "attribute":
+            raise invalid(f"Invalid token type: {clause.kind}")
+        elif clause.key in utils.NUMERIC_ATTRIBUTES:
+            if clause.op not in utils.VALID_NUMERIC_ATTRIBUTE_COMPARATORS or not _whole(
+                clause.value
+            ):
+                raise invalid(f"Invalid filter on numeric attribute {clause.key}: {clause.op}")
+        elif clause.op not in utils.VALID_STRING_ATTRIBUTE_COMPARATORS or (
+            clause.op == "IN" and clause.key not in ("run_id", "name")
+        ):
+            raise invalid(f"Invalid comparator for attribute: {clause.op}")
+
+
+def _whole(value: object) -> bool:
+    try:
+        return float(str(value)).is_integer()
+    except ValueError:
+        return False
+
+
+_VERSION_SEARCH = SearchRules(
+    SearchModelVersionUtils,
+    _version_order,
+    fake_search.default_order("last_updated_timestamp DESC", "name ASC", "version_number DESC"),
+    default_max=10000,
+    highest=200_000,
+)
+
+
+def _tags(request: ApiRequest, check: Callable[[str, str], object]) -> dict[str, str]:
+    tags = request.pairs()
+    for key, value in tags.items():
+        check(key, value)
+    return tags
+
+
 # -- registered models -------------------------------------------------------------------------
 @route("POST", "registered-models/create")
 def _create_registered_model(store: MlflowStore, request: ApiRequest) -> JsonDict:
     name = request.required("name")
+    rules.validate_model_name(name)
+    tags = _tags(request, rules.validate_registered_model_tag)
     if name in store.registered_models:
         raise already_exists(f"Registered Model (name={name}) already exists.")
-    model = RegisteredModel(name, description=request.text("description"), tags=request.pairs())
+    model = RegisteredModel(name, description=request.text("description"), tags=tags)
     store.registered_models[name] = model
     return _model_json(model)
 
@@ -82,9 +150,7 @@ def _get_registered_model(store: MlflowStore, request: ApiRequest) -> JsonDict:
 @route("GET", "registered-models/search")
 def _search_registered_models(store: MlflowStore, request: ApiRequest) -> JsonDict:
     clauses, models = _registry_filter(request, list(store.registered_models.values()))
-    found, token = search(
-        request, models, clauses=clauses, default_order=["name ASC"], default_max=100
-    )
+    found, token = search(request, models, _MODEL_SEARCH, clauses=clauses)
     return paged("registered_models", [m.to_json() for m in found], token)
 
 
@@ -99,7 +165,8 @@ def _update_registered_model(store: MlflowStore, request: ApiRequest) -> JsonDic
 @route("POST", "registered-models/rename")
 def _rename_registered_model(store: MlflowStore, request: ApiRequest) -> JsonDict:
     model = _registered(store, request)
-    new_name = request.required("new_name")
+    new_name = request.text("new_name")
+    rules.validate_model_renaming(new_name)
     if new_name in store.registered_models:
         raise already_exists(f"Registered Model (name={new_name}) already exists.")
     del store.registered_models[model.name]
@@ -119,24 +186,28 @@ def _delete_registered_model(store: MlflowStore, request: ApiRequest) -> JsonDic
 
 @route("POST", "registered-models/set-tag")
 def _set_registered_model_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    return set_tag(_registered(store, request), request)
+    model = _registered(store, request)
+    rules.validate_registered_model_tag(request.text("key"), request.text("value"))
+    # As in MLflow's SQL store, tags and aliases leave last_updated_timestamp alone.
+    model.tags[request.text("key")] = request.text("value")
+    return {}
 
 
 @route("DELETE", "registered-models/delete-tag")
 def _delete_registered_model_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    return delete_tag(_registered(store, request), request.required("key"))
+    _registered(store, request).tags.pop(request.required("key"), None)
+    return {}
 
 
 @route("POST", "registered-models/alias")
 def _set_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    alias = request.required("alias")
-    # MLflow reserves these: "latest" and "v<n>" already mean versions in models:/ URIs.
-    if alias.lower() == "latest" or re.fullmatch(r"[vV]\d+", alias):
-        raise invalid(f"'{alias}' is reserved and cannot be used as an alias.")
+    alias = request.text("alias")
+    rules.validate_model_alias_name(alias)
+    # "latest" and "v<n>" already mean versions in models:/ URIs.
+    rules.validate_model_alias_name_reserved(alias)
     version = _version(store, request)
     model = store.registered_model(version.name)
     model.aliases[alias] = version.version
-    model.touch()
     return {}
 
 
@@ -144,7 +215,6 @@ def _set_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
 def _delete_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
     model = _registered(store, request)
     model.aliases.pop(request.required("alias"), None)
-    model.touch()
     return {}
 
 
@@ -158,6 +228,7 @@ def _get_by_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
     return {"model_version": model.version_json(model.versions[model.aliases[alias]])}
 
 
+@route("GET", "registered-models/get-latest-versions")
 @route("POST", "registered-models/get-latest-versions")
 def _get_latest_versions(store: MlflowStore, request: ApiRequest) -> JsonDict:
     model = _registered(store, request)
@@ -175,17 +246,30 @@ def _within(uri: str, root: str) -> bool:
 def _check_source(store: MlflowStore, source: str, run_id: str, model_id: str) -> None:
     """Refuse sources a real server refuses: an ``mlflow-artifacts:`` source must lie inside
     the artifacts of the run or logged model it names, and ``runs:/`` must match ``run_id``."""
+    if rules.is_local_uri(source):
+        # A local path could only lie inside a run's artifacts when they are stored on the
+        # server's disk; this server's artifacts are all mlflow-artifacts:/ URIs.
+        raise invalid(
+            f"Invalid model version source: '{source}'. To use a local path as a model version "
+            "source, the run_id request parameter has to be specified and the local path has "
+            "to be contained within the artifact directory of the run specified by the run_id."
+        )
     if ".." in source.split("/"):
         raise invalid(f"Invalid model version source: '{source}'.")
-    roots = [store.logged_model(model_id).artifact_location] if model_id else []
-    roots += [store.run(run_id).artifact_uri] if run_id else []
-    if source.startswith(ARTIFACTS_SCHEME) and not any(_within(source, r) for r in roots):
+    if source.startswith(ARTIFACTS_SCHEME) and not any(
+        _within(source, r) for r in _artifact_roots(store, run_id, model_id)
+    ):
         raise invalid(
             f"Invalid model version source: '{source}'. It must be inside the artifact "
             "location of the run (run_id) or logged model (model_id) given with it."
         )
     if source.startswith("runs:/") and source[len("runs:/") :].split("/")[0] != run_id:
         raise invalid(f"Invalid model version source: '{source}'. run_id must match it.")
+
+
+def _artifact_roots(store: MlflowStore, run_id: str, model_id: str) -> list[str]:
+    roots = [store.logged_model(model_id).artifact_location] if model_id else []
+    return roots + ([store.run(run_id).artifact_uri] if run_id else [])
 
 
 def _record_registration(store: MlflowStore, version: ModelVersion) -> None:
@@ -203,6 +287,7 @@ def _create_model_version(store: MlflowStore, request: ApiRequest) -> JsonDict:
     source = request.required("source")
     run_id, model_id = request.text("run_id"), request.text("model_id")
     _check_source(store, source, run_id, model_id)
+    tags = _tags(request, rules.validate_model_version_tag)
     version = ModelVersion(
         name=model.name,
         version=model.next_version,
@@ -211,7 +296,7 @@ def _create_model_version(store: MlflowStore, request: ApiRequest) -> JsonDict:
         model_id=model_id,
         run_link=request.text("run_link"),
         description=request.text("description"),
-        tags=request.pairs(),
+        tags=tags,
     )
     model.versions[version.version] = version
     model.next_version += 1
@@ -237,15 +322,9 @@ def _get_model_version(store: MlflowStore, request: ApiRequest) -> JsonDict:
 @route("GET", "model-versions/search")
 def _search_model_versions(store: MlflowStore, request: ApiRequest) -> JsonDict:
     clauses, models = _registry_filter(request, list(store.registered_models.values()))
-    found, token = search(
-        request,
-        [version for model in models for version in model.versions.values()],
-        clauses=clauses,
-        # MLflow's SQL store: most recently updated first (creating or updating a version
-        # touches it; tags and aliases do not).
-        default_order=["last_updated_timestamp DESC", "name ASC", "version_number DESC"],
-        default_max=10000,
-    )
+    _check_version_filter(clauses)
+    candidates = [version for model in models for version in model.versions.values()]
+    found, token = search(request, candidates, _VERSION_SEARCH, clauses=clauses)
     # Search results carry no aliases on a real server: only get/get-by-alias look them up.
     versions = [store.registered_model(v.name).version_json(v, with_aliases=False) for v in found]
     return paged("model_versions", versions, token)
@@ -274,8 +353,31 @@ def _delete_model_version(store: MlflowStore, request: ApiRequest) -> JsonDict:
 # search order) alone, as in MLflow's SQL store.
 @route("POST", "model-versions/set-tag")
 def _set_model_version_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    _version(store, request).tags[request.required("key")] = request.text("value")
+    version = _version(store, request)
+    rules.validate_model_version_tag(request.text("key"), request.text("value"))
+    version.tags[request.text("key")] = request.text("value")
     return {}
+
+
+@route("POST", "model-versions/transition-stage")
+def _transition_stage(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    version = _version(store, request)
+    stage = rules.canonical_stage(request.required("stage"))
+    model = store.registered_model(version.name)
+    if str(request.params.get("archive_existing_versions", "")).lower() == "true":
+        if stage not in _ACTIVE_STAGES:
+            raise invalid(
+                "Model version transition cannot archive existing model versions because "
+                f"'{stage}' is not an Active stage. Valid stages are {list(_ACTIVE_STAGES)}"
+            )
+        for other in model.versions.values():
+            if other is not version and other.current_stage == stage:
+                other.current_stage = "Archived"
+                other.touch()
+    version.current_stage = stage
+    version.touch()
+    model.touch()
+    return _version_json(store, version)
 
 
 @route("DELETE", "model-versions/delete-tag")

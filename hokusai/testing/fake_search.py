@@ -1,10 +1,10 @@
-"""The subset of MLflow's search language that the fake registry understands.
+"""MLflow's search language for the fake registry: MLflow parses, the fake evaluates.
 
-Filters are ``AND``-joined comparisons such as ``name = 'churn'``,
-``tags.`stage` = 'prod'``, ``tag.team != 'ml'``, ``params.alpha = '0.5'``,
-``metrics.rmse < 0.3``, ``name LIKE 'churn%'``, ``run_id IN ('a', 'b')`` or
-``tags.owner IS NULL``. Anything else raises ``ValueError``, which the fake turns into
-MLflow's ``INVALID_PARAMETER_VALUE``, so a test notices when it leans on syntax the fake lacks.
+Filters and ``order_by`` clauses are parsed by MLflow's own ``SearchUtils`` family (the classes
+the tracking server uses), so whatever the server refuses (unknown attributes, comparators an
+attribute does not support, ``OR``, unquoted strings, bad sort keys) the fake refuses with the
+same ``INVALID_PARAMETER_VALUE``. The parsed clauses are then evaluated on the fake's records,
+each of which answers ``lookup(kind, key)``.
 """
 
 from __future__ import annotations
@@ -15,32 +15,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from mlflow.utils.search_utils import SearchUtils
+
 T = TypeVar("T")
 # (kind, key) -> value; kind is "attribute", "tag", "param" or "metric"; None when absent.
 Lookup = Callable[[str, str], object]
+# (kind, key, ascending), as MLflow's order_by parsers return it.
+SortKey = tuple[str, str, bool]
 
-_KINDS = {
-    "tag": "tag",
-    "tags": "tag",
-    "param": "param",
-    "params": "param",
-    "parameter": "param",
-    "parameters": "param",
-    "metric": "metric",
-    "metrics": "metric",
-    "attribute": "attribute",
-    "attributes": "attribute",
-    "attr": "attribute",
-    "run": "attribute",
-}
-_QUOTED = r"`[^`]+`|\"[^\"]+\""
-_CLAUSE = re.compile(
-    rf"""\s*(?P<ident>(?:{_QUOTED})|[\w\-]+(?:\.(?:{_QUOTED}|[\w.\-]+))?)\s*
-    (?P<op>!=|>=|<=|=|>|<|(?:NOT\s+)?I?LIKE\b|(?:NOT\s+)?IN\b|IS\s+(?:NOT\s+)?NULL\b)\s*
-    (?P<value>'[^']*'|"[^"]*"|-?\d+(?:\.\d+)?|\([^)]*\))?\s*(?:AND\b|$)""",
-    re.IGNORECASE | re.VERBOSE,
+_COMPARATORS = frozenset(
+    {"=", "!=", ">", ">=", "<", "<=", "LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE", "IN", "NOT IN"}
+    | {"IS NULL", "IS NOT NULL"}
 )
-_LIST_ITEM = re.compile(r"\s*('[^']*'|\"[^\"]*\")\s*(?:,|$)")
+_KINDS = {"parameter": "param", "params": "param", "tags": "tag", "metrics": "metric"}
 
 
 @dataclass(frozen=True)
@@ -57,56 +44,46 @@ class Clause:
         return actual is not None and _compare(actual, self.op, self.value)
 
 
-def parse_filter(text: str | None) -> list[Clause]:
-    """Parse a filter string into clauses; an empty filter matches everything."""
-    clauses: list[Clause] = []
-    text = (text or "").strip()
-    pos = 0
-    while pos < len(text):
-        match = _CLAUSE.match(text, pos)
-        if match is None:
-            raise ValueError(f"Unsupported or malformed filter near {text[pos:]!r}")
-        clauses.append(_clause(match))
-        pos = match.end()
-    return clauses
+def parse_filter(text: str | None, grammar: type[SearchUtils] = SearchUtils) -> list[Clause]:
+    """Parse a filter with ``grammar`` (an MLflow ``Search*Utils`` class); raises its errors."""
+    return [_clause(parsed) for parsed in grammar.parse_search_filter(text or "")]  # type: ignore[no-untyped-call]
+
+
+def _clause(parsed: dict[str, Any]) -> Clause:
+    op = " ".join(str(parsed["comparator"]).upper().split())
+    if op not in _COMPARATORS:  # the parser lets some through that the store then refuses
+        raise ValueError(f"Invalid comparator '{parsed['comparator']}'")
+    kind = _KINDS.get(parsed["type"], parsed["type"])
+    value = parsed["value"]
+    if isinstance(value, tuple | list):
+        value = [str(item) for item in value]
+    elif kind == "metric" or (isinstance(value, int | float) and not isinstance(value, bool)):
+        value = float(value)
+    return Clause(kind, parsed["key"], op, value)
+
+
+def parse_order(
+    order_by: Sequence[str], parser: Callable[[str], tuple[str, str, bool]]
+) -> list[SortKey]:
+    """``order_by`` clauses through MLflow's parser for the endpoint; raises its errors."""
+    keys = []
+    for spec in order_by:
+        kind, key, ascending = parser(spec)
+        keys.append((_KINDS.get(kind, kind), key, ascending))
+    return keys
+
+
+def default_order(*specs: str) -> list[SortKey]:
+    """Sort keys written as ``"field DESC"``: the orders the server applies by itself."""
+    keys = []
+    for spec in specs:
+        field, _, direction = spec.partition(" ")
+        keys.append(("attribute", field, direction.strip().upper() != "DESC"))
+    return keys
 
 
 def matches_all(clauses: Sequence[Clause], lookup: Lookup) -> bool:
     return all(clause.matches(lookup) for clause in clauses)
-
-
-def _clause(match: re.Match[str]) -> Clause:
-    kind, key = _identifier(match["ident"])
-    op = " ".join(match["op"].upper().split())
-    raw = match["value"]
-    if raw is None and not op.startswith("IS"):
-        raise ValueError(f"Missing value after {match['ident']} {op}")
-    return Clause(kind, key, op, _literal(raw) if raw is not None else None)
-
-
-def _identifier(ident: str) -> tuple[str, str]:
-    prefix, dot, rest = ident.partition(".")
-    if dot and prefix.lower() in _KINDS and not prefix.startswith(("`", '"')):
-        return _KINDS[prefix.lower()], _unquote(rest)
-    return "attribute", _unquote(ident)
-
-
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "`\"'":
-        return text[1:-1]
-    return text
-
-
-def _literal(raw: str) -> object:
-    if raw.startswith("("):
-        inner = raw[1:-1]
-        items = _LIST_ITEM.findall(inner)
-        if not items:
-            raise ValueError(f"Malformed list {raw!r}")
-        return [_unquote(item) for item in items]
-    if raw[0] in "'\"":
-        return _unquote(raw)
-    return float(raw)
 
 
 def _compare(actual: object, op: str, expected: object) -> bool:
@@ -145,14 +122,14 @@ def _like(value: str, pattern: str, *, ignore_case: bool) -> bool:
     return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
 
 
-def order(items: list[T], order_by: Sequence[str], lookup: Callable[[T, str], object]) -> list[T]:
-    """Sort by MLflow ``order_by`` strings (``"name"``, ``"version_number DESC"``)."""
+def order(
+    items: list[T], keys: Sequence[SortKey], lookup: Callable[[T, str, str], object]
+) -> list[T]:
+    """Sort by ``keys``, the first the most significant."""
     ordered = list(items)
     # Stable sorts applied from the least to the most significant key.
-    for spec in reversed(order_by):
-        field, _, direction = spec.strip().partition(" ")
-        descending = direction.strip().upper() == "DESC"
-        ordered.sort(key=lambda item: _sort_key(lookup(item, field)), reverse=descending)
+    for kind, key, ascending in reversed(keys):
+        ordered.sort(key=lambda item: _sort_key(lookup(item, kind, key)), reverse=not ascending)
     return ordered
 
 
@@ -163,10 +140,13 @@ def _sort_key(value: object) -> tuple[int, float, str]:
 
 
 def page(items: Sequence[T], max_results: int, page_token: str | None) -> tuple[list[T], str]:
-    """One page of ``items`` and the token for the next one ("" when there is none)."""
-    try:
-        start = int(page_token) if page_token else 0
-    except ValueError as exc:
-        raise ValueError(f"Invalid page token {page_token!r}") from exc
-    end = start + max_results
-    return list(items[start:end]), (str(end) if end < len(items) else "")
+    """One page of ``items`` and the token for the next one ("" when there is none).
+
+    Tokens are MLflow's own (an offset, base64-encoded JSON), so a token from elsewhere is
+    refused as the server refuses it.
+    """
+    start = int(SearchUtils.parse_start_offset_from_page_token(page_token or None))  # type: ignore[no-untyped-call]
+    end = start + max(max_results, 0)
+    return list(items[start:end]), (
+        str(SearchUtils.create_page_token(end)) if end < len(items) else ""  # type: ignore[no-untyped-call]
+    )

@@ -38,6 +38,7 @@ upstream path. Scripted failures (:mod:`faults`) come before both, as the networ
 from __future__ import annotations
 
 import functools
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -51,6 +52,7 @@ import responses
 from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
 
+from hokusai import request_auth
 from hokusai.testing.fake_api import ApiReply
 from hokusai.testing.fake_entities import ModelVersion
 from hokusai.testing.fake_state import FakeMlflowState
@@ -92,6 +94,7 @@ DEFAULT_KEYS: Mapping[str, KeyGrant] = MappingProxyType(
     }
 )
 
+AUTH_SWITCH = "MLFLOW_TRACKING_AUTH"
 _LOOPBACK = re.compile(r"https?://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:[/?#]|$)")
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _DOWN_KINDS: dict[str, Callable[[], Fault]] = {
@@ -137,6 +140,7 @@ class FakeRegistryServer:
         self._down: Fault | None = None
         self._own_url = re.compile(re.escape(self.base_url) + r"(?:[/?#]|$)")
         self.started_on: int | None = None  # thread ident; see _Router.pick
+        self._auth_switch: str | None = None  # MLFLOW_TRACKING_AUTH before start()
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.mock.add_passthru(_LOOPBACK)
         for method in _METHODS:
@@ -145,11 +149,28 @@ class FakeRegistryServer:
     # -- running ----------------------------------------------------------------------------
     def start(self) -> FakeRegistryServer:
         self.started_on = threading.get_ident()
+        if not self.running:
+            self._auth_switch = os.environ.get(AUTH_SWITCH)
         _ROUTER.attach(self)
         return self
 
     def stop(self) -> None:
+        """Stop serving, and leave the process as ``start`` found it.
+
+        Registries made against the fake keep their key bound until closed or collected; a
+        test that leaves one open would lend that key to later tests' plain MLflow requests.
+        So stopping forgets every key bound under the fake's URL and, when no key stays bound
+        anywhere, restores MLflow's auth switch (``MLFLOW_TRACKING_AUTH``) as it was.
+        """
+        was_running = self.running
         _ROUTER.detach(self)
+        if not was_running or any(s.base_url == self.base_url for s in _ROUTER.running()):
+            return
+        remaining = request_auth.release_under(self.base_url)
+        if remaining == 0 and self._auth_switch is None:
+            os.environ.pop(AUTH_SWITCH, None)
+        elif self._auth_switch is not None:
+            os.environ[AUTH_SWITCH] = self._auth_switch
 
     @property
     def running(self) -> bool:
@@ -365,6 +386,10 @@ class _Router:
             if not self._active and self._patcher is not None:
                 self._patcher.stop()
                 self._patcher = None
+
+    def running(self) -> list[FakeRegistryServer]:
+        with self._lock:
+            return list(self._active)
 
     def is_attached(self, server: FakeRegistryServer) -> bool:
         with self._lock:

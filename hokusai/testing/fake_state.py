@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from mlflow.exceptions import MlflowException
+
 from hokusai.testing import fake_artifacts, fake_registry, fake_tracking
 from hokusai.testing.fake_api import ApiError, ApiReply, ApiRequest, MlflowStore, Routes, invalid
 from hokusai.testing.fake_entities import (
@@ -24,18 +26,14 @@ from hokusai.testing.fake_entities import (
     RegisteredModel,
     Run,
 )
+from hokusai.testing.proxy_rules import MLFLOW_MOUNT
 
 _ROUTES = Routes(fake_tracking.route, fake_registry.route, fake_artifacts.route)
 
 
 def _no_route(request: ApiRequest) -> ApiReply:
-    # The production proxy turns MLflow's HTML 404 into JSON; the error_code lets MLflow's
-    # client recognise a missing endpoint.
-    body = {
-        "error": "NOT_FOUND",
-        "error_code": "ENDPOINT_NOT_FOUND",
-        "message": f"No route for {request.method} {request.path}",
-    }
+    # MLflow answers an unknown path with an HTML 404, which the proxy turns into its own JSON.
+    body = {"error": "NOT_FOUND", "message": f"No route for {MLFLOW_MOUNT}{request.path}"}
     return ApiReply.json(body, 404)
 
 
@@ -59,6 +57,9 @@ class FakeMlflowState:
                 return _ROUTES.dispatch(self._store, request) or _no_route(request)
         except ApiError as error:
             return error.reply()
+        except MlflowException as error:  # one of MLflow's own rules, applied by a handler
+            status = int(error.get_http_status_code())  # type: ignore[no-untyped-call]
+            return ApiError(status, str(error.error_code), error.message).reply()
         except ValueError as error:  # a search filter or page token the fake cannot read
             return invalid(str(error)).reply()
 

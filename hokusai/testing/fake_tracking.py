@@ -8,16 +8,29 @@ their files through the tracking URI (see :mod:`fake_artifacts`).
 
 from __future__ import annotations
 
+import math
+import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from mlflow.entities import Param, RunTag
+from mlflow.utils.search_utils import (
+    SearchExperimentsUtils,
+    SearchLoggedModelsUtils,
+    SearchUtils,
+)
+
+from hokusai.testing import fake_search
+from hokusai.testing import mlflow_rules as rules
 from hokusai.testing.fake_api import (
     ARTIFACTS_SCHEME,
+    ApiError,
     ApiRequest,
     MlflowStore,
     Routes,
+    SearchRules,
     already_exists,
     delete_tag,
     enum_name,
@@ -39,6 +52,27 @@ _MODEL_STATUSES = [
     "LOGGED_MODEL_UPLOAD_FAILED",
 ]
 _VIEW_TYPES = ["", "ACTIVE_ONLY", "DELETED_ONLY", "ALL"]
+_EXPERIMENT_SEARCH = SearchRules(
+    SearchExperimentsUtils,
+    SearchExperimentsUtils.parse_order_by_for_search_experiments,
+    fake_search.default_order("creation_time DESC", "experiment_id ASC"),
+    default_max=0,  # the proto declares no default: without max_results the server refuses
+    highest=50_000,
+)
+_RUN_SEARCH = SearchRules(
+    SearchUtils,
+    SearchUtils.parse_order_by_for_search_runs,
+    fake_search.default_order("start_time DESC", "run_id ASC"),
+    default_max=1000,
+    highest=50_000,
+)
+_LOGGED_MODEL_SEARCH = SearchRules(
+    SearchLoggedModelsUtils,
+    lambda spec: fake_search.default_order(spec)[0],
+    fake_search.default_order("creation_timestamp_ms DESC", "model_id ASC"),
+    default_max=100,
+    highest=50_000,
+)
 
 
 def _visible(lifecycle_stage: str, view_type: object) -> bool:
@@ -49,15 +83,18 @@ def _visible(lifecycle_stage: str, view_type: object) -> bool:
 # -- experiments ------------------------------------------------------------------------------
 @route("POST", "experiments/create")
 def _create_experiment(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    name = request.required("name")
+    name = request.text("name")
+    rules.validate_experiment_name(name)
+    rules.validate_experiment_artifact_location(request.params.get("artifact_location"))
+    tags = request.pairs()
+    for key, value in tags.items():
+        rules.validate_experiment_tag(key, value)
     if any(e.name == name for e in store.experiments.values()):
         raise already_exists(f"Experiment(name={name}) already exists.")
     experiment_id = str(store.next_experiment_id)
     store.next_experiment_id += 1
     location = request.text("artifact_location") or f"{ARTIFACTS_SCHEME}/{experiment_id}"
-    store.experiments[experiment_id] = Experiment(
-        experiment_id, name, location, tags=request.pairs()
-    )
+    store.experiments[experiment_id] = Experiment(experiment_id, name, location, tags=tags)
     return {"experiment_id": experiment_id}
 
 
@@ -79,24 +116,43 @@ def _get_experiment_by_name(store: MlflowStore, request: ApiRequest) -> JsonDict
 def _search_experiments(store: MlflowStore, request: ApiRequest) -> JsonDict:
     view_type = request.params.get("view_type")
     candidates = [e for e in store.experiments.values() if _visible(e.lifecycle_stage, view_type)]
-    found, token = search(
-        request,
-        candidates,
-        default_order=["creation_time DESC", "experiment_id ASC"],
-        default_max=1000,
-    )
+    found, token = search(request, candidates, _EXPERIMENT_SEARCH)
     return paged("experiments", [e.to_json() for e in found], token)
 
 
 @route("POST", "experiments/set-experiment-tag")
 def _set_experiment_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    return set_tag(_experiment_of(store, request), request)
+    experiment = store.active_experiment(request.required("experiment_id"))
+    rules.validate_experiment_tag(request.text("key"), request.text("value"))
+    return set_tag(experiment, request)
+
+
+@route("POST", "experiments/update")
+def _rename_experiment(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    experiment = _experiment_of(store, request)
+    new_name = request.text("new_name")
+    rules.validate_experiment_name(new_name)
+    if experiment.lifecycle_stage != "active":
+        # The SQL store's INVALID_STATE, which MLflow maps to HTTP 500.
+        raise ApiError(500, "INVALID_STATE", "Cannot rename a non-active experiment.")
+    if any(e.name == new_name for e in store.experiments.values() if e is not experiment):
+        # Not RESOURCE_ALREADY_EXISTS: the server lets the database's constraint refuse it.
+        raise ApiError(400, "BAD_REQUEST", f"UNIQUE constraint failed: experiment {new_name!r}")
+    experiment.name = new_name
+    experiment.touch()
+    return {}
 
 
 def _set_stage(store: MlflowStore, request: ApiRequest, stage: str) -> JsonDict:
+    """Delete or restore an experiment, and with it every one of its runs."""
     experiment = _experiment_of(store, request)
+    if experiment.lifecycle_stage == stage:  # only an active one deletes, a deleted one restores
+        raise not_found(f"No Experiment with id={experiment.experiment_id} exists")
     experiment.lifecycle_stage = stage
     experiment.touch()
+    for run in store.runs.values():
+        if run.experiment_id == experiment.experiment_id:
+            run.lifecycle_stage = stage
     return {}
 
 
@@ -113,7 +169,7 @@ def _restore_experiment(store: MlflowStore, request: ApiRequest) -> JsonDict:
 # -- runs -------------------------------------------------------------------------------------
 @route("POST", "runs/create")
 def _create_run(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    experiment = store.experiment(request.text("experiment_id", "0"))
+    experiment = store.active_experiment(request.text("experiment_id", "0"))
     tags = request.pairs()
     run_id = uuid.uuid4().hex
     run_name = request.text("run_name") or tags.get("mlflow.runName") or f"run-{len(store.runs)}"
@@ -143,9 +199,10 @@ def _get_run(store: MlflowStore, request: ApiRequest) -> JsonDict:
 
 @route("POST", "runs/update")
 def _update_run(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    run = _run_of(store, request)
-    if "status" in request.params:
-        run.status = enum_name(request.params["status"], _RUN_STATUSES)
+    run = _active_run_of(store, request)
+    status = enum_name(request.params.get("status", ""), _RUN_STATUSES)
+    if status in _RUN_STATUSES[1:]:  # the server skips a name its proto does not know
+        run.status = status
     if "end_time" in request.params:
         run.end_time = request.number("end_time", now_ms())
     if request.text("run_name"):
@@ -165,6 +222,10 @@ def _restore_run(store: MlflowStore, request: ApiRequest) -> JsonDict:
     return {}
 
 
+def _active_run_of(store: MlflowStore, request: ApiRequest) -> Run:
+    return store.active_run(request.text("run_id") or request.required("run_uuid"))
+
+
 def _log_param(run: Run, key: str, value: str) -> None:
     if run.params.get(key, value) != value:
         raise invalid(
@@ -181,40 +242,52 @@ def _set_run_tag(run: Run, key: str, value: str) -> None:
         run.run_name = value
 
 
-def _metric(raw: Mapping[str, Any]) -> Metric:
-    try:
-        return Metric(
-            key=str(raw["key"]),
-            value=float(raw["value"]),
-            timestamp=int(raw.get("timestamp") or now_ms()),
-            step=int(raw.get("step") or 0),
-            model_id=str(raw.get("model_id") or ""),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise invalid(f"Invalid metric {dict(raw)!r}: {exc}") from exc
+def _number(raw: Mapping[str, Any], name: str, kind: type[float] | type[int]) -> Any:
+    # The request has passed MLflow's proto parsing, so any value present converts.
+    value = raw.get(name)
+    return None if value is None else kind(float(value) if kind is int else value)
+
+
+def _metric(raw: Mapping[str, Any], path: str = "") -> Metric:
+    """A metric as MLflow's server takes it: its own rules, then the fake's record."""
+    key, value = raw.get("key"), _number(raw, "value", float)
+    timestamp, step = _number(raw, "timestamp", int), _number(raw, "step", int) or 0
+    rules.validate_metric(key, value, timestamp, step, path=path)
+    model_id = str(raw.get("model_id") or "")
+    if math.isinf(value):  # the SQL store keeps NaN, but clamps infinities to finite doubles
+        value = math.copysign(sys.float_info.max, value)
+    return Metric(key=str(key), value=value, timestamp=timestamp, step=step, model_id=model_id)
 
 
 @route("POST", "runs/log-metric")
 def _log_metric(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    _run_of(store, request).metric_history.append(_metric(request.params))
+    run = _active_run_of(store, request)
+    if request.params.get("timestamp") is None:
+        raise invalid("Missing value for required parameter 'timestamp'.")
+    run.metric_history.append(_metric(request.params))
     return {}
 
 
 @route("POST", "runs/log-parameter")
 def _log_parameter(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    _log_param(_run_of(store, request), request.required("key"), request.text("value"))
+    run = _active_run_of(store, request)
+    # MLflow truncates a long value (MLFLOW_TRUNCATE_LONG_VALUES) rather than refusing it.
+    param = rules.validate_param(request.params.get("key"), request.text("value"))
+    _log_param(run, param.key, param.value)
     return {}
 
 
 @route("POST", "runs/set-tag")
 def _set_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    _set_run_tag(_run_of(store, request), request.required("key"), request.text("value"))
+    run = _active_run_of(store, request)
+    tag = rules.validate_tag(request.params.get("key"), request.text("value"))
+    _set_run_tag(run, tag.key, tag.value)
     return {}
 
 
 @route("POST", "runs/delete-tag")
 def _delete_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    run = _run_of(store, request)
+    run = _active_run_of(store, request)
     key = request.required("key")
     if key not in run.tags:
         raise not_found(f"No tag with name: {key} in run with id {run.run_id}")
@@ -224,12 +297,20 @@ def _delete_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
 
 @route("POST", "runs/log-batch")
 def _log_batch(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    run = _run_of(store, request)
-    for key, value in request.pairs("params").items():
-        _log_param(run, key, value)
-    for key, value in request.pairs("tags").items():
-        _set_run_tag(run, key, value)
-    run.metric_history.extend(_metric(raw) for raw in request.items("metrics"))
+    run = _active_run_of(store, request)
+    raw_metrics = request.items("metrics")
+    params = [Param(i.get("key"), i.get("value")) for i in request.items("params")]
+    tags = [RunTag(i.get("key"), i.get("value")) for i in request.items("tags")]
+    rules.validate_batch_log_limits(raw_metrics, params, tags)
+    rules.validate_param_keys_unique(params)
+    # The metric records are built (and checked) first: the batch applies all or nothing.
+    metrics = [_metric(raw, f"metrics[{n}]") for n, raw in enumerate(raw_metrics)]
+    _, params, tags = rules.validate_batch_log_data([], params, tags)  # long values are truncated
+    for param in sorted(params, key=lambda p: run.params.get(p.key, p.value) == p.value):
+        _log_param(run, param.key, param.value)  # a changed value (sorted first) refuses all
+    for tag in tags:
+        _set_run_tag(run, tag.key, tag.value)
+    run.metric_history.extend(metrics)
     return {}
 
 
@@ -267,9 +348,7 @@ def _search_runs(store: MlflowStore, request: ApiRequest) -> JsonDict:
         for run in store.runs.values()
         if run.experiment_id in experiment_ids and _visible(run.lifecycle_stage, view_type)
     ]
-    found, token = search(
-        request, candidates, default_order=["start_time DESC", "run_id ASC"], default_max=1000
-    )
+    found, token = search(request, candidates, _RUN_SEARCH)
     return paged("runs", [r.to_json() for r in found], token)
 
 
@@ -348,10 +427,5 @@ def _search_logged_models(store: MlflowStore, request: ApiRequest) -> JsonDict:
         f"{o.get('field_name', '')} {'ASC' if o.get('ascending', True) else 'DESC'}"
         for o in request.items("order_by")
     ]
-    found, token = search(
-        request.with_params(order_by=order_by),
-        candidates,
-        default_order=["creation_timestamp_ms DESC", "model_id ASC"],
-        default_max=100,
-    )
+    found, token = search(request, candidates, _LOGGED_MODEL_SEARCH, order_by=order_by)
     return paged("models", [m.to_json() for m in found], token)

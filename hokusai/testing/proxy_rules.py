@@ -22,6 +22,7 @@ MLFLOW_MOUNT = "/api/mlflow"
 HEALTH_PATH = "/api/health/mlflow"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WRITE_SCOPES = frozenset({"model:write", "mlflow:write"})
+BEARER = "Bearer "
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,18 @@ def load_keys(path: str | Path) -> dict[str, KeyGrant]:
 
 
 def presented_key(headers: Mapping[str, str], url: str) -> str | None:
-    """The key a request presents, in the proxy's order: bearer header, X-API-Key, query."""
+    """The key a request presents, in the proxy's order: bearer header, X-API-Key, query.
+
+    Header names are case-insensitive, as in all of HTTP; the scheme is read as the production
+    proxy reads it: exactly ``Bearer`` and one space, the rest taken as it stands. So
+    ``bearer <key>``, ``Token <key>`` or a bare key carry no key (401 ``API key required``
+    unless another channel has one), and ``Bearer  <key>`` presents a key that starts with a
+    space (401 ``Invalid or expired API key``).
+    """
     lowered = {k.lower(): v for k, v in headers.items()}
     auth = lowered.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip() or None
+    if auth.startswith(BEARER):
+        return auth[len(BEARER) :] or None
     if lowered.get("x-api-key"):
         return lowered["x-api-key"].strip()
     query = parse_qs(urlsplit(url).query)

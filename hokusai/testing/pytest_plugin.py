@@ -30,9 +30,14 @@ def fake_registry() -> Iterator[FakeRegistryServer]:
 
     It serves ``https://registry.hokus.ai`` with the default keys (``ALICE_KEY``, ``BOB_KEY``,
     ``READER_KEY``, ``OUTSIDER_KEY`` in ``hokusai.testing.fake_server``); add more with
-    ``fake_registry.add_key(key, KeyGrant(...))``. It stops when the test ends.
+    ``fake_registry.add_key(key, KeyGrant(...))``. It stops when the test ends, and leaves
+    nothing behind: keys of registries the test left open are forgotten, MLflow's auth switch
+    is restored (see ``FakeRegistryServer.stop``).
     """
+    from hokusai.notices import forget_notices
     from hokusai.testing.fake_server import FakeRegistryServer
 
+    # Notices are said once per process; each test starts as if none had been said.
+    forget_notices()
     with FakeRegistryServer() as server:
         yield server

@@ -1,0 +1,94 @@
+"""Raw REST access to a registry under test, for scenarios about what the server refuses.
+
+The SDK and MLflow's client validate much of their input before sending it; a user's test
+double must still refuse what the server refuses, because code that builds requests itself
+(or a newer client that validates less) meets the server's answer. So these scenarios speak
+HTTP directly, with a key in ``Authorization: Bearer``, as MLflow's client does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+REST = "/api/2.0/mlflow"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class Api:
+    """One user's raw view of the registry's MLflow REST API (``/api/2.0/mlflow/...``)."""
+
+    def __init__(self, tracking_uri: str, key: str | None) -> None:
+        self.tracking_uri = tracking_uri
+        self.headers = {"Authorization": f"Bearer {key}"} if key else {}
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """``path`` under the REST root (``runs/create``), or absolute below the tracking URI."""
+        url = self.tracking_uri + (path if path.startswith("/") else f"{REST}/{path}")
+        return requests.request(
+            method,
+            url,
+            json=body,
+            params=params,
+            headers=self.headers if headers is None else headers,
+            timeout=30,
+        )
+
+    def ok(self, method: str, path: str, body: Any = None, params: Any = None) -> Any:
+        """The JSON answer of a call that must succeed."""
+        response = self.call(method, path, body, params)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        return response.json()
+
+    # -- arranging state --------------------------------------------------------------------
+    def experiment(self) -> str:
+        return str(self.ok("POST", "experiments/create", {"name": unique("exp")})["experiment_id"])
+
+    def run(self, experiment_id: str | None = None) -> str:
+        body = {"experiment_id": experiment_id or self.experiment(), "start_time": 1}
+        return str(self.ok("POST", "runs/create", body)["run"]["info"]["run_id"])
+
+    def model(self) -> str:
+        name = unique("model")
+        self.ok("POST", "registered-models/create", {"name": name})
+        return name
+
+    def version(self, name: str | None = None) -> tuple[str, str]:
+        """A registered model with one version (sourced from a fresh run): (name, version)."""
+        name = name or self.model()
+        run_id = self.run()
+        body = {"name": name, "source": f"runs:/{run_id}/model", "run_id": run_id}
+        version = self.ok("POST", "model-versions/create", body)["model_version"]["version"]
+        return name, str(version)
+
+
+def outcome(response: requests.Response) -> tuple[int, str | None]:
+    """The HTTP status and MLflow's ``error_code`` (None on success or a non-MLflow body)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.status_code, None
+    code = body.get("error_code") if isinstance(body, dict) else None
+    return response.status_code, code
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request scenario: ``act`` arranges what it needs and returns the answer to judge."""
+
+    expected: tuple[int, str | None]
+    act: Callable[[Api], requests.Response]

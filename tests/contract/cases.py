@@ -1,0 +1,544 @@
+"""Request scenarios and the answers a real ``mlflow server`` (behind the proxy) gives them.
+
+Each table maps a scenario id to a :class:`Case`; ``test_contract_refusals`` runs every one
+against the fake and against the real stack. The expected answers were read off the real
+server: where the fake disagrees, the fake is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from tests.contract.api import Api, Case, unique
+
+OK = (200, None)
+INVALID = (400, "INVALID_PARAMETER_VALUE")
+NOT_FOUND = (404, "RESOURCE_DOES_NOT_EXIST")
+EXISTS = (400, "RESOURCE_ALREADY_EXISTS")
+
+LONG_KEY = "k" * 251  # one past MLflow's 250-character limit on keys and names
+Act = Callable[[Api], requests.Response]
+
+
+def send(api: Api, method: str, path: str, fields: dict[str, Any]) -> requests.Response:
+    if method == "GET":
+        return api.call(method, path, params=fields)
+    return api.call(method, path, fields)
+
+
+def on_run(path: str, **fields: Any) -> Act:
+    return lambda api: send(api, "POST", path, {"run_id": api.run(), **fields})
+
+
+def on_experiment(method: str, path: str, **fields: Any) -> Act:
+    return lambda api: send(api, method, path, {"experiment_id": api.experiment(), **fields})
+
+
+def on_model(method: str, path: str, **fields: Any) -> Act:
+    return lambda api: send(api, method, path, {"name": api.model(), **fields})
+
+
+def on_version(method: str, path: str, **fields: Any) -> Act:
+    def act(api: Api) -> requests.Response:
+        name, version = api.version()
+        return send(api, method, path, {"name": name, "version": version, **fields})
+
+    return act
+
+
+def plain(method: str, path: str, **fields: Any) -> Act:
+    return lambda api: send(api, method, path, fields)
+
+
+def new_model(**fields: Any) -> Act:
+    return lambda api: send(api, "POST", "registered-models/create", fields)
+
+
+def new_experiment(**fields: Any) -> Act:
+    return lambda api: send(api, "POST", "experiments/create", fields)
+
+
+def metric(value: Any = 1.0, **extra: Any) -> dict[str, Any]:
+    return {"key": "m", "value": value, "timestamp": 1, "step": 0, **extra}
+
+
+def _new_version_from(source: str, *, with_run: bool = True) -> Act:
+    def act(api: Api) -> requests.Response:
+        run_id = api.run()
+        body = {"name": api.model(), "source": source.format(run_id=run_id)}
+        if with_run:
+            body["run_id"] = run_id
+        return api.call("POST", "model-versions/create", body)
+
+    return act
+
+
+# -- validation: names, keys, values, lengths, types ----------------------------------------------
+VALIDATION: dict[str, Case] = {
+    "model-name-empty": Case(INVALID, new_model(name="")),
+    "model-name-missing": Case(INVALID, new_model()),
+    "model-name-number": Case(INVALID, new_model(name=12)),
+    "model-name-list": Case(INVALID, new_model(name=["a"])),
+    "model-name-slash": Case(INVALID, new_model(name="a/b")),
+    "model-name-colon": Case(
+        INVALID, lambda api: send(api, "POST", "registered-models/create", {"name": unique("a:b")})
+    ),
+    "model-name-space": Case(
+        OK, lambda api: send(api, "POST", "registered-models/create", {"name": unique("a b")})
+    ),
+    "model-tags-not-a-list": Case(INVALID, new_model(name="t", tags="x")),
+    "model-tag-key-invalid": Case(
+        INVALID,
+        lambda api: new_model(name=unique("t"), tags=[{"key": "bad/../k", "value": "v"}])(api),
+    ),
+    "model-tag-key-too-long": Case(
+        INVALID,
+        lambda api: new_model(name=unique("t"), tags=[{"key": LONG_KEY, "value": "v"}])(api),
+    ),
+    "model-tag-value-long": Case(
+        OK, lambda api: new_model(name=unique("t"), tags=[{"key": "k", "value": "v" * 5001}])(api)
+    ),
+    "model-tag-value-too-long": Case(
+        INVALID,
+        lambda api: new_model(name=unique("t"), tags=[{"key": "k", "value": "v" * 100001}])(api),
+    ),
+    "model-set-tag-key-empty": Case(
+        INVALID, on_model("POST", "registered-models/set-tag", key="", value="v")
+    ),
+    "model-set-tag-value-number": Case(
+        INVALID, on_model("POST", "registered-models/set-tag", key="k", value=5)
+    ),
+    "model-description-number": Case(
+        INVALID, on_model("PATCH", "registered-models/update", description=5)
+    ),
+    "model-rename-empty": Case(INVALID, on_model("POST", "registered-models/rename", new_name="")),
+    "version-tag-key-invalid": Case(
+        INVALID, on_version("POST", "model-versions/set-tag", key="a\nb", value="v")
+    ),
+    "version-tag-key-too-long": Case(
+        INVALID, on_version("POST", "model-versions/set-tag", key=LONG_KEY, value="v")
+    ),
+    "alias-empty": Case(INVALID, on_version("POST", "registered-models/alias", alias="")),
+    "alias-slash": Case(INVALID, on_version("POST", "registered-models/alias", alias="a/b")),
+    "alias-too-long": Case(INVALID, on_version("POST", "registered-models/alias", alias="a" * 256)),
+    "alias-reserved-v1": Case(INVALID, on_version("POST", "registered-models/alias", alias="v1")),
+    "alias-reserved-latest-caps": Case(
+        INVALID, on_version("POST", "registered-models/alias", alias="LATEST")
+    ),
+    "experiment-name-empty": Case(INVALID, new_experiment(name="")),
+    "experiment-name-number": Case(INVALID, new_experiment(name=7)),
+    "experiment-name-too-long": Case(INVALID, new_experiment(name="e" * 501)),
+    "experiment-tag-key-invalid": Case(
+        INVALID, on_experiment("POST", "experiments/set-experiment-tag", key="a\tb", value="v")
+    ),
+    "experiment-tag-value-too-long": Case(
+        OK, on_experiment("POST", "experiments/set-experiment-tag", key="k", value="v" * 5001)
+    ),
+    "experiment-artifact-location-number": Case(
+        INVALID, new_experiment(name="x", artifact_location=3)
+    ),
+    "param-key-invalid": Case(INVALID, on_run("runs/log-parameter", key="a\nb", value="v")),
+    "param-key-traversal": Case(INVALID, on_run("runs/log-parameter", key="../x", value="v")),
+    "param-key-absolute": Case(INVALID, on_run("runs/log-parameter", key="/x", value="v")),
+    "param-key-too-long": Case(INVALID, on_run("runs/log-parameter", key=LONG_KEY, value="v")),
+    "param-key-empty": Case(INVALID, on_run("runs/log-parameter", key="", value="v")),
+    "param-value-6000": Case(OK, on_run("runs/log-parameter", key="k", value="v" * 6000)),
+    "param-value-too-long": Case(OK, on_run("runs/log-parameter", key="k", value="v" * 6001)),
+    "param-value-number": Case(INVALID, on_run("runs/log-parameter", key="k", value=3)),
+    "run-tag-key-invalid": Case(INVALID, on_run("runs/set-tag", key="a\nb", value="v")),
+    "run-tag-key-too-long": Case(INVALID, on_run("runs/set-tag", key=LONG_KEY, value="v")),
+    "run-tag-value-8000": Case(OK, on_run("runs/set-tag", key="k", value="v" * 8000)),
+    "run-tag-value-too-long": Case(OK, on_run("runs/set-tag", key="k", value="v" * 8001)),
+    "metric-key-invalid": Case(INVALID, on_run("runs/log-metric", **metric(key="a\nb"))),
+    "metric-value-text": Case(INVALID, on_run("runs/log-metric", **metric(value="high"))),
+    "metric-value-missing": Case(INVALID, on_run("runs/log-metric", key="m", timestamp=1)),
+    "metric-timestamp-missing": Case(INVALID, on_run("runs/log-metric", key="m", value=1.0)),
+    "metric-timestamp-text": Case(INVALID, on_run("runs/log-metric", **metric(timestamp="now"))),
+    "metric-value-nan": Case(OK, on_run("runs/log-metric", **metric(value="NaN"))),
+    "metric-value-infinity": Case(OK, on_run("runs/log-metric", **metric(value="Infinity"))),
+    "batch-duplicate-params": Case(
+        INVALID,
+        on_run("runs/log-batch", params=[{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]),
+    ),
+    "batch-duplicate-params-same-value": Case(
+        INVALID,
+        on_run("runs/log-batch", params=[{"key": "a", "value": "1"}, {"key": "a", "value": "1"}]),
+    ),
+    "batch-duplicate-tags": Case(
+        OK, on_run("runs/log-batch", tags=[{"key": "a", "value": "1"}, {"key": "a", "value": "2"}])
+    ),
+    "batch-too-many-params": Case(
+        INVALID,
+        on_run("runs/log-batch", params=[{"key": f"p{i}", "value": "v"} for i in range(101)]),
+    ),
+    "batch-too-many-metrics": Case(
+        INVALID, on_run("runs/log-batch", metrics=[metric(step=i) for i in range(1001)])
+    ),
+    "batch-params-not-a-list": Case(
+        INVALID, on_run("runs/log-batch", params={"key": "a", "value": "1"})
+    ),
+    "batch-metric-without-key": Case(
+        INVALID, on_run("runs/log-batch", metrics=[{"value": 1.0, "timestamp": 1}])
+    ),
+    "batch-param-value-too-long": Case(
+        OK, on_run("runs/log-batch", params=[{"key": "a", "value": "v" * 6001}])
+    ),
+    "run-experiment-id-number": Case(
+        INVALID,
+        lambda api: api.call("POST", "runs/create", {"experiment_id": int(api.experiment())}),
+    ),
+    "run-update-status-unknown": Case(OK, on_run("runs/update", status="DONE")),
+    "run-start-time-text": Case(INVALID, on_experiment("POST", "runs/create", start_time="soon")),
+    "search-max-results-text": Case(
+        INVALID, plain("GET", "registered-models/search", max_results="many")
+    ),
+    "source-local-path": Case(INVALID, _new_version_from("/tmp/model")),
+    "source-file-uri": Case(INVALID, _new_version_from("file:///tmp/model")),
+    "source-relative-traversal": Case(INVALID, _new_version_from("runs:/{run_id}/../../x")),
+    "source-other-run": Case(
+        INVALID, lambda api: _new_version_from("runs:/" + api.run() + "/model")(api)
+    ),
+    "source-missing-run": Case(
+        INVALID, _new_version_from("runs:/" + "0" * 32 + "/model", with_run=False)
+    ),
+    "source-empty": Case(INVALID, _new_version_from("")),
+    "version-description-number": Case(
+        INVALID, on_version("PATCH", "model-versions/update", description=1)
+    ),
+}
+
+
+# -- lifecycle: deleted experiments and runs, double deletes, missing tags -------------------------
+def _deleted_experiment(api: Api) -> str:
+    experiment_id = api.experiment()
+    api.ok("POST", "experiments/delete", {"experiment_id": experiment_id})
+    return experiment_id
+
+
+def _deleted_run(api: Api) -> str:
+    run_id = api.run()
+    api.ok("POST", "runs/delete", {"run_id": run_id})
+    return run_id
+
+
+def _run_in_deleted_experiment(api: Api) -> str:
+    experiment_id = api.experiment()
+    run_id = api.run(experiment_id)
+    api.ok("POST", "experiments/delete", {"experiment_id": experiment_id})
+    return run_id
+
+
+def on_deleted_run(path: str, **fields: Any) -> Act:
+    return lambda api: api.call("POST", path, {"run_id": _deleted_run(api), **fields})
+
+
+def on_deleted_experiment(path: str, **fields: Any) -> Act:
+    return lambda api: api.call("POST", path, {"experiment_id": _deleted_experiment(api), **fields})
+
+
+LIFECYCLE: dict[str, Case] = {
+    "run-in-deleted-experiment": Case(INVALID, on_deleted_experiment("runs/create")),
+    "tag-deleted-experiment": Case(
+        INVALID, on_deleted_experiment("experiments/set-experiment-tag", key="k", value="v")
+    ),
+    "rename-deleted-experiment": Case(
+        (500, "INVALID_STATE"), on_deleted_experiment("experiments/update", new_name="renamed")
+    ),
+    "delete-experiment-twice": Case(NOT_FOUND, on_deleted_experiment("experiments/delete")),
+    "restore-active-experiment": Case(NOT_FOUND, on_experiment("POST", "experiments/restore")),
+    "restore-deleted-experiment": Case(OK, on_deleted_experiment("experiments/restore")),
+    "get-deleted-experiment": Case(
+        OK,
+        lambda api: api.call(
+            "GET", "experiments/get", params={"experiment_id": _deleted_experiment(api)}
+        ),
+    ),
+    "log-param-on-deleted-run": Case(
+        INVALID, on_deleted_run("runs/log-parameter", key="k", value="v")
+    ),
+    "log-metric-on-deleted-run": Case(INVALID, on_deleted_run("runs/log-metric", **metric())),
+    "set-tag-on-deleted-run": Case(INVALID, on_deleted_run("runs/set-tag", key="k", value="v")),
+    "delete-tag-on-deleted-run": Case(
+        INVALID, on_deleted_run("runs/delete-tag", key="mlflow.runName")
+    ),
+    "log-batch-on-deleted-run": Case(
+        INVALID, on_deleted_run("runs/log-batch", params=[{"key": "k", "value": "v"}])
+    ),
+    "update-deleted-run": Case(INVALID, on_deleted_run("runs/update", status="FINISHED")),
+    "delete-run-twice": Case(OK, on_deleted_run("runs/delete")),
+    "restore-active-run": Case(OK, on_run("runs/restore")),
+    "restore-deleted-run": Case(OK, on_deleted_run("runs/restore")),
+    "get-deleted-run": Case(
+        OK, lambda api: api.call("GET", "runs/get", params={"run_id": _deleted_run(api)})
+    ),
+    "log-param-in-deleted-experiment": Case(
+        INVALID,
+        lambda api: api.call(
+            "POST",
+            "runs/log-parameter",
+            {"run_id": _run_in_deleted_experiment(api), "key": "k", "value": "v"},
+        ),
+    ),
+    "delete-missing-run": Case(NOT_FOUND, plain("POST", "runs/delete", run_id="0" * 32)),
+    "delete-missing-run-tag": Case(NOT_FOUND, on_run("runs/delete-tag", key="never-set")),
+    "delete-missing-model-tag": Case(
+        OK, on_model("DELETE", "registered-models/delete-tag", key="never-set")
+    ),
+    "delete-missing-version-tag": Case(
+        OK, on_version("DELETE", "model-versions/delete-tag", key="never-set")
+    ),
+    "delete-missing-alias": Case(
+        OK, on_model("DELETE", "registered-models/alias", alias="never-set")
+    ),
+    "delete-model-twice": Case(
+        NOT_FOUND,
+        lambda api: (
+            lambda n: (
+                api.call("DELETE", "registered-models/delete", {"name": n}),
+                api.call("DELETE", "registered-models/delete", {"name": n}),
+            )[1]
+        )(api.model()),
+    ),
+    "delete-version-twice": Case(
+        NOT_FOUND,
+        lambda api: (
+            lambda nv: (
+                api.call("DELETE", "model-versions/delete", {"name": nv[0], "version": nv[1]}),
+                api.call("DELETE", "model-versions/delete", {"name": nv[0], "version": nv[1]}),
+            )[1]
+        )(api.version()),
+    ),
+    "rename-model-to-existing": Case(
+        EXISTS,
+        lambda api: api.call(
+            "POST", "registered-models/rename", {"name": api.model(), "new_name": api.model()}
+        ),
+    ),
+    "rename-experiment-to-existing": Case(
+        (400, "BAD_REQUEST"),
+        lambda api: api.call(
+            "POST",
+            "experiments/update",
+            {
+                "experiment_id": api.experiment(),
+                "new_name": api.ok(
+                    "GET", "experiments/get", params={"experiment_id": api.experiment()}
+                )["experiment"]["name"],
+            },
+        ),
+    ),
+    "create-experiment-named-as-deleted": Case(
+        EXISTS,
+        lambda api: api.call(
+            "POST",
+            "experiments/create",
+            {
+                "name": api.ok(
+                    "GET", "experiments/get", params={"experiment_id": _deleted_experiment(api)}
+                )["experiment"]["name"]
+            },
+        ),
+    ),
+    "version-for-deleted-run": Case(
+        OK,
+        lambda api: (
+            lambda r: api.call(
+                "POST",
+                "model-versions/create",
+                {"name": api.model(), "source": f"runs:/{r}/model", "run_id": r},
+            )
+        )(_deleted_run(api)),
+    ),
+}
+
+
+# -- search grammar: filters, order_by, limits, page tokens ----------------------------------------
+def versions(**fields: Any) -> Act:
+    return plain("GET", "model-versions/search", **fields)
+
+
+def models(**fields: Any) -> Act:
+    return plain("GET", "registered-models/search", **fields)
+
+
+def runs(**fields: Any) -> Act:
+    return lambda api: api.call(
+        "POST", "runs/search", {"experiment_ids": [api.experiment()], **fields}
+    )
+
+
+def experiments(**fields: Any) -> Act:
+    return plain("POST", "experiments/search", **fields)
+
+
+SEARCH: dict[str, Case] = {
+    "versions-unknown-attribute": Case(INVALID, versions(filter="colour = 'red'")),
+    "versions-bad-comparator": Case(INVALID, versions(filter="name ~ 'a'")),
+    "versions-name-greater": Case(INVALID, versions(filter="name > 'a'")),
+    "versions-unquoted-value": Case(INVALID, versions(filter="name = churn")),
+    "versions-or": Case(INVALID, versions(filter="name = 'a' OR name = 'b'")),
+    "versions-trailing-and": Case(OK, versions(filter="name = 'a' AND")),
+    "versions-metric": Case(INVALID, versions(filter="metrics.acc > 0.5")),
+    "versions-param": Case(INVALID, versions(filter="params.a = '1'")),
+    "versions-double-quoted-value": Case(OK, versions(filter='name = "a"')),
+    "versions-backticked-tag": Case(OK, versions(filter="tags.`a b` = 'c'")),
+    "versions-escaped-quote": Case(OK, versions(filter="name = 'it''s'")),
+    "versions-run-id-in": Case(OK, versions(filter="run_id IN ('a', 'b')")),
+    "versions-version-number": Case(OK, versions(filter="version_number > 1")),
+    "versions-version-number-text": Case(INVALID, versions(filter="version_number = 'one'")),
+    "versions-like": Case(OK, versions(filter="name LIKE 'a%'")),
+    "versions-order-unknown": Case(INVALID, versions(order_by=["colour"])),
+    "versions-order-bad-direction": Case(INVALID, versions(order_by=["name SIDEWAYS"])),
+    "versions-order-tag": Case(INVALID, versions(order_by=["tags.a"])),
+    "versions-max-zero": Case(INVALID, versions(max_results=0)),
+    "versions-max-negative": Case(INVALID, versions(max_results=-1)),
+    "versions-max-over": Case(INVALID, versions(max_results=200001)),
+    "versions-page-token-garbage": Case(INVALID, versions(page_token="not-a-token")),
+    "models-unknown-attribute": Case(INVALID, models(filter="owner = 'a'")),
+    "models-name-ilike": Case(OK, models(filter="name ILIKE '%a%'")),
+    "models-order-unknown": Case(INVALID, models(order_by=["size"])),
+    "models-order-name-desc": Case(OK, models(order_by=["name DESC"])),
+    "models-max-zero": Case(OK, models(max_results=0)),
+    "models-max-negative": Case(OK, models(max_results=-5)),
+    "models-max-over": Case(INVALID, models(max_results=1001)),
+    "models-max-limit": Case(OK, models(max_results=1000)),
+    "models-page-token-garbage": Case(INVALID, models(page_token="%%%")),
+    "runs-unknown-attribute": Case(INVALID, runs(filter="attributes.colour = 'x'")),
+    "runs-metric-string": Case(INVALID, runs(filter="metrics.acc = 'high'")),
+    "runs-param-number": Case(INVALID, runs(filter="params.a = 1")),
+    "runs-order-metric": Case(OK, runs(order_by=["metrics.acc DESC"])),
+    "runs-order-param": Case(OK, runs(order_by=["params.a"])),
+    "runs-order-unknown-attribute": Case(INVALID, runs(order_by=["attributes.colour"])),
+    "runs-order-bad-direction": Case(INVALID, runs(order_by=["start_time UP"])),
+    "runs-max-zero": Case(INVALID, runs(max_results=0)),
+    "runs-max-negative": Case(INVALID, runs(max_results=-1)),
+    "runs-max-over": Case(INVALID, runs(max_results=50001)),
+    "runs-status-in": Case(INVALID, runs(filter="attributes.status IN ('FINISHED', 'RUNNING')")),
+    "runs-page-token-garbage": Case(INVALID, runs(page_token="zzz")),
+    "experiments-unknown-attribute": Case(INVALID, experiments(filter="colour = 'x'")),
+    "experiments-name-like": Case(OK, experiments(filter="name LIKE 'exp%'", max_results=10)),
+    "experiments-no-max-results": Case(INVALID, experiments(filter="name LIKE 'exp%'")),
+    "experiments-order-unknown": Case(INVALID, experiments(order_by=["colour"])),
+    "experiments-max-zero": Case(INVALID, experiments(max_results=0)),
+    "experiments-max-over": Case(INVALID, experiments(max_results=50001)),
+    "experiments-view-type-unknown": Case(INVALID, experiments(view_type="SOME")),
+}
+
+
+# -- identifiers ------------------------------------------------------------------------------------
+def version_get(version: str) -> Act:
+    return lambda api: api.call(
+        "GET", "model-versions/get", params={"name": api.version()[0], "version": version}
+    )
+
+
+IDENTIFIERS: dict[str, Case] = {
+    "version-text": Case(INVALID, version_get("one")),
+    "version-zero": Case(NOT_FOUND, version_get("0")),
+    "version-negative": Case(NOT_FOUND, version_get("-1")),
+    "version-fraction": Case(INVALID, version_get("1.0")),
+    "version-leading-space": Case(OK, version_get(" 1")),
+    "version-trailing-space": Case(OK, version_get("1 ")),
+    "version-empty": Case(INVALID, version_get("")),
+    "version-missing": Case(NOT_FOUND, version_get("99")),
+    "version-plus": Case(OK, version_get("+1")),
+    "version-leading-zero": Case(OK, version_get("01")),
+    "version-tag-on-text-version": Case(
+        INVALID,
+        lambda api: api.call(
+            "POST",
+            "model-versions/set-tag",
+            {"name": api.version()[0], "version": "x", "key": "k", "value": "v"},
+        ),
+    ),
+    "alias-to-text-version": Case(
+        INVALID,
+        lambda api: api.call(
+            "POST",
+            "registered-models/alias",
+            {"name": api.version()[0], "alias": "a", "version": "x"},
+        ),
+    ),
+    "run-id-garbage": Case(NOT_FOUND, plain("GET", "runs/get", run_id="../etc")),
+    "run-id-unknown": Case(NOT_FOUND, plain("GET", "runs/get", run_id="0" * 32)),
+    "run-id-empty": Case(INVALID, plain("GET", "runs/get", run_id="")),
+    "experiment-id-text": Case(INVALID, plain("GET", "experiments/get", experiment_id="abc")),
+    "experiment-id-unknown": Case(
+        NOT_FOUND, plain("GET", "experiments/get", experiment_id="987654")
+    ),
+    "experiment-id-negative": Case(NOT_FOUND, plain("GET", "experiments/get", experiment_id="-3")),
+    "run-in-text-experiment": Case(INVALID, plain("POST", "runs/create", experiment_id="abc")),
+    "logged-model-unknown": Case(NOT_FOUND, plain("GET", "logged-models/m-" + "0" * 32)),
+    "model-name-unknown": Case(
+        NOT_FOUND, plain("GET", "registered-models/get", name="no-such-model-anywhere")
+    ),
+    "version-run-id-unknown": Case(
+        OK,
+        lambda api: api.call(
+            "POST",
+            "model-versions/create",
+            {"name": api.model(), "source": "runs:/" + "0" * 32 + "/m", "run_id": "0" * 32},
+        ),
+    ),
+}
+
+
+# -- endpoints the MLflow client uses -----------------------------------------------------------------
+COVERAGE: dict[str, Case] = {
+    "transition-stage": Case(
+        OK,
+        on_version(
+            "POST",
+            "model-versions/transition-stage",
+            stage="Staging",
+            archive_existing_versions=False,
+        ),
+    ),
+    "transition-stage-unknown": Case(
+        INVALID,
+        on_version(
+            "POST",
+            "model-versions/transition-stage",
+            stage="Nowhere",
+            archive_existing_versions=False,
+        ),
+    ),
+    "experiment-rename": Case(
+        OK, on_experiment("POST", "experiments/update", new_name="renamed-" + unique("x"))
+    ),
+    "experiment-search": Case(OK, experiments(max_results=5)),
+    "experiment-delete-tag": Case(
+        (404, None),
+        lambda api: (
+            lambda e: (
+                api.ok(
+                    "POST",
+                    "experiments/set-experiment-tag",
+                    {"experiment_id": e, "key": "k", "value": "v"},
+                ),
+                api.call("POST", "experiments/delete-tag", {"experiment_id": e, "key": "k"}),
+            )[1]
+        )(api.experiment()),
+    ),
+    "server-info": Case(OK, plain("GET", "/api/3.0/mlflow/server-info")),
+    "server-version": Case(OK, plain("GET", "/version")),
+    "latest-versions-get": Case(OK, on_model("GET", "registered-models/get-latest-versions")),
+    "download-uri": Case(OK, on_version("GET", "model-versions/get-download-uri")),
+    "metric-history": Case(
+        OK,
+        lambda api: api.call(
+            "GET", "metrics/get-history", params={"run_id": api.run(), "metric_key": "m"}
+        ),
+    ),
+}
+
+TABLES = {
+    "validation": VALIDATION,
+    "lifecycle": LIFECYCLE,
+    "search": SEARCH,
+    "identifiers": IDENTIFIERS,
+    "endpoints": COVERAGE,
+}
