@@ -21,9 +21,11 @@ def pinned(distribution: str) -> str:
     """``name==version`` for an installed distribution; the bare name when it is not installed
     (the model needs it where it is loaded, whatever version is there)."""
     try:
-        return f"{distribution}=={importlib.metadata.version(distribution)}"
+        installed = importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return distribution
+    # A local label ("2.13.0+cpu") names a build no package index serves; pin the release.
+    return f"{distribution}=={installed.split('+')[0]}"
 
 
 def requirements(obj: object, distributions: Iterable[str]) -> list[str]:

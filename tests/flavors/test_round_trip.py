@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from packaging.version import Version
 
 from fixtures.real_server import RealServer
 from hokusai import ModelRegistry
-from hokusai.flavors import flavor_of
+from hokusai.flavors import Flavor, flavor_of
 from tests.flavors.builders import BUILDERS, Case, transformers_pipeline
 
 
@@ -24,14 +27,26 @@ def registry(live_server: RealServer) -> ModelRegistry:
 
 def round_trip(registry: ModelRegistry, case: Case, **options: Any) -> Any:
     """Register, load back, compare predictions; returns the loaded model."""
-    assert flavor_of(case.model).name == case.flavor
+    flavor = flavor_of(case.model)
+    assert flavor.name == case.flavor
     name = f"{case.flavor}-{uuid.uuid4().hex[:8]}"
     entry = registry.register_model(case.model, name, metrics={"rmse": 0.25}, **options)
     assert entry.target == "remote" and entry.metrics == {"rmse": 0.25}
+    assert_pinned(registry, name, entry.version or "", flavor)
     loaded = registry.load_model(name, entry.version or "")
     assert case.flavor in loaded.metadata.flavors
     np.testing.assert_allclose(case.read(loaded.predict(case.sample)), case.expected, rtol=1e-5)
     return loaded
+
+
+def assert_pinned(registry: ModelRegistry, name: str, version: str, flavor: Flavor) -> None:
+    """The saved requirements: the flavor's packages, at the installed releases, installable."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = (registry.download_model(name, version, tmp) / "requirements.txt").read_text()
+    pins = dict(line.split("==") for line in lines.split())
+    for distribution in flavor.distributions:
+        # The public release: torch's "+cpu" build label is no version an index serves.
+        assert pins[distribution] == Version(metadata.version(distribution)).public, lines
 
 
 @pytest.mark.parametrize("builder", sorted(BUILDERS))
