@@ -74,7 +74,8 @@ def _mlflow_server_python(session: nox.Session) -> str:
     session.run(
         str(python), "-m", "pip", "install", "--quiet", f"mlflow=={version.strip()}", external=True
     )
-    return str(python.resolve())
+    # Not resolve(): the venv's python is a symlink to the base interpreter, outside the venv.
+    return str(python.absolute())
 
 
 @nox.session
