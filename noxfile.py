@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "integration", "flavors"]
+nox.options.sessions = ["lint", "typecheck", "tests", "tests-3.10", "integration", "flavors"]
 nox.options.reuse_existing_virtualenvs = True
+# A session whose interpreter is missing fails instead of being skipped: the 3.10 floor is a claim.
+nox.options.error_on_missing_interpreters = True
 
 # Tests never phone home, and never read or write the developer's real keyring.
 TEST_ENV = {
@@ -13,7 +22,60 @@ TEST_ENV = {
     "DO_NOT_TRACK": "true",
     "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
 }
+# Users' dependencies: the SDK gets mlflow-skinny, so the tests exercise what users install.
 TEST_EXTRAS = ".[testing,quickstart,keyring]"
+FLOOR_PYTHON = "3.10"
+
+
+def _working_interpreter(version: str) -> str:
+    """The path of a Python `version` that runs, else `version` (nox then fails: not found).
+
+    `pythonX.Y` on PATH first; then pyenv's own builds, which exist even where pyenv's shim
+    for that name refuses to run (the version is installed but not selected).
+    """
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    builds = sorted(
+        pyenv_root.glob(f"versions/{version}.*/bin/python{version}"),
+        key=lambda path: [int(part) for part in re.findall(r"\d+", path.parts[-3])],
+        reverse=True,
+    )
+    on_path = shutil.which(f"python{version}")
+    for candidate in [*([on_path] if on_path else []), *map(str, builds)]:
+        probe = "import sys; print(sys.executable); print('%d.%d' % sys.version_info[:2])"
+        try:
+            result = subprocess.run(
+                [candidate, "-c", probe], capture_output=True, text=True, timeout=60
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        lines = result.stdout.split()
+        if result.returncode == 0 and lines[-1:] == [version]:
+            return lines[0]
+    return version
+
+
+def _mlflow_server_python(session: nox.Session) -> str:
+    """A separate venv with the full `mlflow` (the server), same version as the SDK's client.
+
+    The SDK's venv keeps only mlflow-skinny, so the tests run against what users install; the
+    integration stack launches `mlflow server` with this interpreter instead.
+    """
+    version = session.run(
+        "python",
+        "-c",
+        "import importlib.metadata as m; print(m.version('mlflow-skinny'))",
+        silent=True,
+    )
+    assert isinstance(version, str)
+    venv = Path(".nox") / "mlflow-server"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        session.run(sys.executable, "-m", "venv", str(venv), external=True)
+    session.run(
+        str(python), "-m", "pip", "install", "--quiet", f"mlflow=={version.strip()}", external=True
+    )
+    # Not resolve(): the venv's python is a symlink to the base interpreter, outside the venv.
+    return str(python.absolute())
 
 
 @nox.session
@@ -40,11 +102,18 @@ def tests(session: nox.Session) -> None:
     )
 
 
+@nox.session(name="tests-3.10", python=_working_interpreter(FLOOR_PYTHON))
+def tests_floor(session: nox.Session) -> None:
+    """The same tests on the oldest Python the package claims (requires-python)."""
+    tests(session)
+
+
 @nox.session
 def integration(session: nox.Session) -> None:
     """Against a real `mlflow server` behind a bearer-key proxy on 127.0.0.1."""
     session.install("-e", TEST_EXTRAS, "pytest-randomly")
-    session.run("pytest", "-m", "integration", *session.posargs, env=TEST_ENV)
+    env = {**TEST_ENV, "REAL_SERVER_MLFLOW_PYTHON": _mlflow_server_python(session)}
+    session.run("pytest", "-m", "integration", *session.posargs, env=env)
 
 
 # Each framework with an MLflow flavor that installs here within CI's time. torch is pinned: the
@@ -67,7 +136,13 @@ FRAMEWORKS = [
 def flavors(session: nox.Session) -> None:
     """A tiny model of each framework: registered on the real server, loaded back, predicting."""
     session.install("-e", TEST_EXTRAS, *FRAMEWORKS)
-    env = {**TEST_ENV, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "KERAS_BACKEND": "torch"}
+    env = {
+        **TEST_ENV,
+        "REAL_SERVER_MLFLOW_PYTHON": _mlflow_server_python(session),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "KERAS_BACKEND": "torch",
+    }
     session.run("pytest", "-m", "flavors", *session.posargs, env=env)
 
 

@@ -34,7 +34,17 @@ if TYPE_CHECKING:
     from hokusai.models import ModelRegistryEntry, RegistryStatus
     from hokusai.registry import ModelRegistry
 
-__version__ = "0.1.0"
+
+def _distribution_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hokusai-ml-platform")
+    except PackageNotFoundError:  # a source tree on sys.path, never installed
+        return "0+unknown"
+
+
+__version__ = _distribution_version()
 
 __getattr__ = lazy_attributes(
     __name__,

@@ -70,3 +70,22 @@ def test_json_output_stays_json_on_failure(
         "REGISTRY_ADMIN_REQUIRED",
         403,
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "distribution"), [("sklearn", "scikit-learn"), ("skops", "skops")]
+)
+def test_a_missing_quickstart_dependency_names_the_install_line(
+    module: str,
+    distribution: str,
+    isolated_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # what `import` sees when it is not installed
+    assert main(["quickstart"]) == 2
+    out, _ = capsys.readouterr()
+    assert out.strip() == (
+        f"quickstart needs {distribution}: pip install 'hokusai-ml-platform[quickstart]'"
+    )
+    assert not (isolated_env / "mlflow" / "artifacts").exists()

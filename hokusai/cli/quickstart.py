@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 
 from hokusai.cli.output import EXIT_ERROR, EXIT_OK, EXIT_USAGE, print_json
 from hokusai.cli.register import print_entry
+
+# Module -> distribution. MLflow saves scikit-learn models in the skops format, so without skops
+# the model trains and then fails to save.
+_NEEDS = {"sklearn": "scikit-learn", "skops": "skops"}
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,12 +26,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from sklearn.datasets import load_iris
-        from sklearn.linear_model import LogisticRegression
-    except ImportError:
-        print("quickstart needs scikit-learn: pip install 'hokusai[quickstart]'")
+    missing = [dist for module, dist in _NEEDS.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        needs = " and ".join(missing)
+        print(f"quickstart needs {needs}: pip install 'hokusai-ml-platform[quickstart]'")
         return EXIT_USAGE
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
     from hokusai.registry import ModelRegistry
 
     features, labels = load_iris(return_X_y=True)

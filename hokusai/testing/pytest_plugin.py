@@ -1,7 +1,7 @@
 """The ``hokusai`` pytest plugin: a fake Hokusai registry as a fixture.
 
-Installed with the ``hokusai[testing]`` extra and registered through the ``pytest11`` entry
-point, so the fixture is available without imports::
+Installed with the ``hokusai-ml-platform[testing]`` extra and registered through the
+``pytest11`` entry point, so the fixture is available without imports::
 
     def test_register(fake_registry, monkeypatch):
         monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", ALICE_KEY)
