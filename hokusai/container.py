@@ -27,7 +27,7 @@ from hokusai.config.sources import Setting
 from hokusai.config.tracking import TrackingConfig
 from hokusai.pending import PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
-from hokusai.testing.mock_registry import MockRegistryBackend
+from hokusai.testing.mock_registry import store_for_home
 
 
 def _process_values() -> Mapping[str, Setting[Any]]:
@@ -116,7 +116,7 @@ class Container(containers.DeclarativeContainer):
         request_timeout=tracking_config.provided.request_timeout.value,
         artifact_root=tracking_config.provided.local_artifact_root.value,
     )
-    mock_backend = providers.Singleton(MockRegistryBackend)
+    mock_backend = providers.Singleton(store_for_home, tracking_config.provided.home.value)
 
     _has_key = providers.Callable(lambda config: config.api_key is not None, tracking_config)
     auto_backend = providers.Singleton(

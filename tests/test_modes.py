@@ -152,6 +152,19 @@ def test_mock_mode_has_the_same_api_and_touches_nothing(
     assert sorted(isolated_env.rglob("*")) == files_before
 
 
+def test_mock_registries_share_a_store_per_home_and_only_per_home(
+    sk_model_dir: Any, tmp_path: Any
+) -> None:
+    first = ModelRegistry(mode="mock").register_model(sk_model_dir, "churn")
+    # A later ModelRegistry() in the same script reads back what the first one registered...
+    again = ModelRegistry(mode="mock")
+    assert again.get_model_version("churn", first.version).idempotency_key == first.idempotency_key
+    assert again.register_model(sk_model_dir, "churn").version == "2"
+    # ...while another HOKUSAI_HOME (another test's) starts empty.
+    elsewhere = ModelRegistry(mode="mock", home=tmp_path / "other-home")
+    assert elsewhere.list_models_by_type("churn") == []
+
+
 def test_legacy_mock_switch_selects_the_mock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOKUSAI_MOCK_MODE", "true")
     assert ModelRegistry().backend.target == "mock"

@@ -30,9 +30,29 @@ from hokusai.models import (
 
 MOCK_URI = "mock://hokusai"
 
+# Scripts build a new ModelRegistry() per step (the earlier SDK's own examples do), and in mock
+# mode a later step must read back what an earlier one registered. One store per HOKUSAI_HOME
+# gives them that, while tests that give each test its own home (as this suite does) stay
+# independent. Only mock mode reaches this table.
+_stores: dict[Path, MockRegistryBackend] = {}
+_stores_lock = threading.Lock()
+
+
+def store_for_home(home: Path) -> MockRegistryBackend:
+    """The in-memory registry every mock-mode ``ModelRegistry`` with this home shares."""
+    with _stores_lock:
+        store = _stores.get(home)
+        if store is None:
+            store = _stores[home] = MockRegistryBackend()
+        return store
+
 
 class MockRegistryBackend:
-    """Keeps registered versions, aliases and model files in memory, per instance."""
+    """Keeps registered versions, aliases and model files in memory, per instance.
+
+    ``HOKUSAI_MLFLOW_MODE=mock`` uses one instance per ``HOKUSAI_HOME`` (``store_for_home``);
+    ``container.mock_backend.override(...)`` gives a registry an instance of its own.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -31,10 +31,3 @@ def old_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("HOKUSAI_API_KEY", KEYS["alice"])
     monkeypatch.setenv("MLFLOW_TRACKING_URI", fake.tracking_uri)
     yield "remote"
-
-
-def flavors_or_skip() -> None:
-    """HokusaiModel objects register through hokusai.flavors (built on another branch)."""
-    pytest.importorskip(
-        "hokusai.flavors", reason="registering a HokusaiModel object needs hokusai.flavors"
-    )

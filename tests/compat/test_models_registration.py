@@ -11,7 +11,7 @@ import pytest
 
 from hokusai.core import ModelFactory, ModelRegistry, ModelType
 from hokusai.core.models import HokusaiModel
-from tests.compat.conftest import ADDRESS, flavors_or_skip
+from tests.compat.conftest import ADDRESS
 
 
 class ThresholdModel(HokusaiModel, mlflow.pyfunc.PythonModel):
@@ -79,7 +79,6 @@ def test_a_model_without_an_id_gets_one_for_its_type(old_env: str, sk_model_dir:
 def test_factory_models_register_as_real_models_that_predict_the_same_after_loading(
     old_env: str, model_type: ModelType, config: dict[str, Any]
 ) -> None:
-    flavors_or_skip()
     registry = ModelRegistry()
     model = ModelFactory.create_model(
         model_type=model_type,

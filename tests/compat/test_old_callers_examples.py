@@ -10,7 +10,6 @@ import pytest
 from hokusai import HokusaiError, ModelNotFoundError
 from hokusai.core import ModelRegistry
 from tests.compat import old_scripts
-from tests.compat.conftest import flavors_or_skip
 
 
 def check_readme_quick_start(read: dict[str, Any]) -> None:
@@ -84,17 +83,14 @@ def check_pipeline(read: dict[str, Any]) -> None:
 
 
 def test_readme_quick_start(old_env: str) -> None:
-    flavors_or_skip()
     check_readme_quick_start(old_scripts.readme_quick_start())
 
 
 def test_complete_registration_example(old_env: str) -> None:
-    flavors_or_skip()
     check_complete_registration(old_scripts.complete_registration_example())
 
 
 def test_lifecycle_script(old_env: str) -> None:
-    flavors_or_skip()
     check_lifecycle(old_scripts.lifecycle_script())
 
 
@@ -108,26 +104,15 @@ def trained_uris(count: int, sk_model_dir: Path) -> list[str]:
 
 
 def test_tokenized_registry_example(old_env: str, sk_model_dir: Path) -> None:
+    # The script builds its own ModelRegistry(): in mock mode too it finds the model that
+    # another instance registered (one in-memory registry per HOKUSAI_HOME).
     (uri,) = trained_uris(1, sk_model_dir)
-    if old_env == "mock":
-        # The script builds its own ModelRegistry(), whose in-memory registry does not hold the
-        # model that another instance registered: the URI is refused, nothing is registered.
-        flavors_or_skip()
-        with pytest.raises(HokusaiError):
-            old_scripts.tokenized_registry_example(uri)
-        return
     check_tokenized(old_scripts.tokenized_registry_example(uri))
 
 
 def test_pipeline_integration_example(old_env: str, sk_model_dir: Path) -> None:
+    # A new ModelRegistry() per step reads back what the earlier steps registered, mock included.
     uris = trained_uris(2, sk_model_dir)
-    if old_env == "mock":
-        # Each ModelRegistry() keeps its own in-memory registry (tests stay independent), so
-        # this script, which builds a new one per step, cannot read back across steps there;
-        # the earlier mock mode only simulated answers. The models it names are not here either.
-        with pytest.raises(HokusaiError):
-            old_scripts.pipeline_integration_example(*uris)
-        return
     check_pipeline(old_scripts.pipeline_integration_example(*uris))
 
 
@@ -145,15 +130,12 @@ def test_validate_token_examples() -> None:
 def test_the_examples_placeholder_run_uri_is_refused(old_env: str) -> None:
     """The example's dummy ``runs:/abc123def456/model`` registered a version pointing at
     nothing; now the URI must name a real run, and nothing is registered."""
-    flavors_or_skip()
     with pytest.raises(HokusaiError, match="The earlier SDK registered such a URI anyway"):
         old_scripts.tokenized_registry_example("runs:/abc123def456/model")
     assert ModelRegistry().list_models_by_token("MSG-AI") == []
 
 
 def test_a_missing_model_uri_is_refused_with_what_changed(old_env: str) -> None:
-    if old_env == "mock":
-        flavors_or_skip()  # the in-memory registry checks URIs with hokusai.flavors
     registry = ModelRegistry()
     with pytest.raises(ModelNotFoundError, match="names no model in the registry"):
         registry.register_tokenized_model("models:/nothing/3", "m", "MSG-AI", "reply_rate", 0.1)

@@ -13,7 +13,6 @@ from fixtures.real_server import RealServer
 from hokusai import HokusaiError
 from hokusai.core import ModelRegistry
 from tests.compat import old_scripts
-from tests.compat.conftest import flavors_or_skip
 from tests.compat.test_old_callers_examples import (
     check_complete_registration,
     check_lifecycle,
@@ -48,14 +47,12 @@ def test_the_token_examples_and_pipeline(old_setup: RealServer, sk_model_dir: Pa
 
 
 def test_the_readme_and_registration_examples(old_setup: RealServer) -> None:
-    flavors_or_skip()
     check_readme_quick_start(old_scripts.readme_quick_start())
     check_complete_registration(old_scripts.complete_registration_example())
     check_lifecycle(old_scripts.lifecycle_script())
 
 
 def test_a_placeholder_run_uri_registers_nothing(old_setup: RealServer) -> None:
-    flavors_or_skip()
     registry = ModelRegistry()
     with pytest.raises(HokusaiError, match="The earlier SDK registered such a URI anyway"):
         registry.register_tokenized_model(
