@@ -7,6 +7,7 @@ import io
 import os
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,13 @@ def run(
 
 
 @pytest.fixture(autouse=True)
-def file_store(monkeypatch: pytest.MonkeyPatch) -> None:
+def file_store() -> Iterator[None]:
     # The credentials file, not a keyring, is what these tests are about.
     import keyring
     from keyring.backends import null
 
     previous = keyring.get_keyring()
     keyring.set_keyring(null.Keyring())
-    monkeypatch.setattr(keyring, "get_keyring", keyring.get_keyring)
     yield
     keyring.set_keyring(previous)
 
