@@ -6,8 +6,8 @@ step of the registration meets one fault, and checks what the caller sees:
 - the outcome: an error of the right class (with the proxy's code and the HTTP status), or the
   fallback (auto/optional: the local store plus a durable pending record), or a skip
   (optional, a refusal);
-- the time: the case ends within the probe budget plus a small margin, and the failing
-  request was made exactly once (``responses`` replays MLflow's retries without sleeping, so
+- no hang and no retry storm: the case ends well within a hang guard (MLflow's unbounded
+  defaults take minutes), and the failing request was made exactly once (``responses`` replays MLflow's retries without sleeping, so
   a retry storm shows as a count, not as minutes);
 - nothing lost, nothing doubled: the model is on the remote (one version with the
   registration's idempotency key) or in the local store with a pending record; when an error
@@ -47,8 +47,9 @@ from tests.faults.conftest import PROBE_TIMEOUT_S, MakeRegistry
 ALICE = KEYS["alice"]
 TAGS = {"team": "growth", "dataset": "2024-q4"}
 ALIAS = "champion"
-# Per case: the probe budget plus a margin for the local store's first use on a slow machine.
-TIME_BOUND_S = PROBE_TIMEOUT_S + 4.0
+# A hang guard, not a speed goal (how fast the decision is lives in benchmarks/): MLflow's own
+# defaults retry and wait for minutes, and a loaded CI machine must not turn seconds into a flake.
+TIME_BOUND_S = PROBE_TIMEOUT_S + 30.0
 
 
 # -- the faults ---------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def test_fault_matrix(
         error = exc
     elapsed = time.perf_counter() - started
 
-    # Fast, and no retry storm: the failing request was made once, and only once.
+    # No hang, and no retry storm: the failing request was made once, and only once.
     assert elapsed < TIME_BOUND_S, f"{elapsed:.2f} s"
     assert injection.fired == 1, f"the failing request was made {injection.fired} times"
 
