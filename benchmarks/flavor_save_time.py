@@ -23,8 +23,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hokusai.flavors import flavor_of, staged  # noqa: E402
-from tests.flavors.builders import BUILDERS, Case, transformers_pipeline  # noqa: E402
+from hokusai.flavors import flavor_of, staged
+from tests.flavors.builders import BUILDERS, Case, transformers_pipeline
 
 REPEATS = 2
 
