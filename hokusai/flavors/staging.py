@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hokusai.errors import HokusaiError, InvalidInputError, LocalStoreError
+from hokusai.errors import ConfigurationError, HokusaiError, InvalidInputError, LocalStoreError
 from hokusai.flavors import uris
 from hokusai.flavors.dispatch import flavor_of
 from hokusai.flavors.requirements import requirements
@@ -81,6 +81,16 @@ def _save(
             save_model(model, str(target), **options)
     except HokusaiError:
         raise
+    except ModuleNotFoundError as exc:
+        # This machine lacks a package the flavor saves with (scikit-learn's default format
+        # needs skops): a set-up problem, not a bad model.
+        package = (exc.name or str(exc)).split(".")[0]
+        raise ConfigurationError(
+            f"Saving the {type(model).__name__} model with MLflow's {flavor.name} flavor needs "
+            f"the Python package {package!r}, which is not installed.",
+            hint=f"pip install {package} (for scikit-learn models: "
+            "pip install 'hokusai-ml-platform[sklearn]').",
+        ) from exc
     except OSError as exc:
         # The disk, not the model: a full or read-only temporary directory.
         raise LocalStoreError(

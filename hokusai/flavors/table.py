@@ -75,7 +75,8 @@ FLAVORS: tuple[Flavor, ...] = (
         label="scikit-learn estimators and pipelines",
         classes=("sklearn.base.BaseEstimator",),
         mlflow_module="mlflow.sklearn",
-        distributions=("scikit-learn",),
+        # MLflow saves scikit-learn models in the skops format by default; loading needs it too.
+        distributions=("scikit-learn", "skops"),
     ),
     Flavor(
         name="transformers",

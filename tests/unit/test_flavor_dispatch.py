@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from hokusai.errors import InvalidInputError
-from hokusai.flavors import FLAVORS, accepted, flavor_of
+from hokusai.errors import ConfigurationError, InvalidInputError
+from hokusai.flavors import FLAVORS, accepted, flavor_of, staged
 from hokusai.flavors.uris import parse
 
 
@@ -96,3 +96,21 @@ def test_a_uri_that_names_nothing_is_refused_by_its_shape(uri: str) -> None:
     with pytest.raises(InvalidInputError) as info:
         parse(uri)
     assert uri in str(info.value)
+
+
+def test_a_package_missing_at_save_time_is_named_with_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, sk_model: object
+) -> None:
+    # scikit-learn without skops: MLflow's default format for it cannot be written.
+    monkeypatch.setitem(sys.modules, "skops", None)
+    missing = pytest.raises(ConfigurationError, match="'skops', which is not installed")
+    with missing as info, staged(sk_model):
+        pass
+    assert "hokusai-ml-platform[sklearn]" in str(info.value)
+
+
+def test_a_saved_scikit_learn_model_requires_what_loads_it(sk_model: object) -> None:
+    with staged(sk_model) as source:
+        assert source.local_dir is not None
+        wanted = (source.local_dir / "requirements.txt").read_text().split()
+    assert any(line.startswith("skops==") for line in wanted), wanted
