@@ -107,10 +107,3 @@ def test_a_package_missing_at_save_time_is_named_with_how_to_install_it(
     with missing as info, staged(sk_model):
         pass
     assert "hokusai-ml-platform[sklearn]" in str(info.value)
-
-
-def test_a_saved_scikit_learn_model_requires_what_loads_it(sk_model: object) -> None:
-    with staged(sk_model) as source:
-        assert source.local_dir is not None
-        wanted = (source.local_dir / "requirements.txt").read_text().split()
-    assert any(line.startswith("skops==") for line in wanted), wanted

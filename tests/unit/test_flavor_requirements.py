@@ -37,4 +37,9 @@ def test_the_saved_model_lists_exactly_those_requirements(sk_model: Any) -> None
         lines = (source.local_dir / "requirements.txt").read_text().split()
     # MLflow adds itself (as mlflow or mlflow-skinny, whichever is installed).
     assert lines[0].startswith("mlflow")
-    assert lines[1:] == [f"scikit-learn=={version('scikit-learn')}", f"numpy=={version('numpy')}"]
+    # skops: MLflow writes scikit-learn models in its format, and loading them needs it.
+    assert lines[1:] == [
+        f"scikit-learn=={version('scikit-learn')}",
+        f"skops=={version('skops')}",
+        f"numpy=={version('numpy')}",
+    ]
