@@ -15,7 +15,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import requests
 from dependency_injector import containers, providers
 
 from hokusai import request_auth
@@ -25,6 +24,8 @@ from hokusai.classify import ErrorContext
 from hokusai.config import defaults, keys
 from hokusai.config.sources import Setting
 from hokusai.config.tracking import TrackingConfig
+from hokusai.http_bounds import RegistryTransport, watched_session
+from hokusai.mlflow_tls import TlsSettings
 from hokusai.pending import PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
 from hokusai.testing.mock_registry import store_for_home
@@ -57,6 +58,26 @@ def _binding(config: TrackingConfig) -> request_auth.Binding | None:
     )
 
 
+def _transport(
+    config: TrackingConfig,
+    environ: Mapping[str, str],
+    binding: request_auth.Binding | None,
+    *,
+    local: bool = False,
+) -> RegistryTransport | None:
+    """The registry's own HTTP transport to its store (None for a store that is a file)."""
+    uri = config.local_uri.value if local else config.remote_uri.value
+    if not uri.startswith(("http://", "https://")):
+        return None
+    return RegistryTransport(
+        uri,
+        timeout=config.request_timeout.value,
+        context=_local_context(config) if local else _error_context(config),
+        auth=request_auth.BearerAuth(binding) if binding is not None else None,
+        tls=TlsSettings.from_environ(environ),
+    )
+
+
 class Container(containers.DeclarativeContainer):
     # What the user passed to ModelRegistry(...): tracking_uri, api_key, mode, home, ...
     arguments: providers.Object[dict[str, object]] = providers.Object({})
@@ -85,11 +106,14 @@ class Container(containers.DeclarativeContainer):
 
     # Swappable transports: how MLflow clients and the probe's HTTP sessions are made.
     mlflow_client_factory = providers.Object(make_mlflow_client)
-    http_session_factory = providers.Object(requests.Session)
+    http_session_factory = providers.Object(watched_session)
 
     binding = providers.Singleton(_binding, tracking_config)
     probe = providers.Singleton(
-        ConnectivityProbe, config=tracking_config, session_factory=http_session_factory
+        ConnectivityProbe,
+        config=tracking_config,
+        session_factory=http_session_factory,
+        tls=providers.Callable(TlsSettings.from_environ, environ),
     )
     breaker = providers.Singleton(
         CircuitBreaker, probe=probe, cooldown=tracking_config.provided.breaker_cooldown.value
@@ -105,6 +129,7 @@ class Container(containers.DeclarativeContainer):
         error_context=providers.Callable(_error_context, tracking_config),
         request_timeout=tracking_config.provided.request_timeout.value,
         binding=binding,
+        transport=providers.Singleton(_transport, tracking_config, environ, binding),
     )
     local_store = providers.Singleton(
         MlflowStoreBackend,
@@ -115,6 +140,7 @@ class Container(containers.DeclarativeContainer):
         error_context=providers.Callable(_local_context, tracking_config),
         request_timeout=tracking_config.provided.request_timeout.value,
         artifact_root=tracking_config.provided.local_artifact_root.value,
+        transport=providers.Singleton(_transport, tracking_config, environ, None, local=True),
     )
     mock_backend = providers.Singleton(store_for_home, tracking_config.provided.home.value)
 

@@ -70,6 +70,11 @@ def traced() -> Iterator[ResponseLog]:
         _current.reset(token)
 
 
+def current() -> ResponseLog | None:
+    """The log of the operation running in this thread, to hand to threads MLflow starts."""
+    return _current.get()
+
+
 def attach(request: requests.PreparedRequest, log: ResponseLog | None = None) -> None:
     """Called by the auth hook for requests to our registry: log their answers if traced.
 

@@ -1,7 +1,8 @@
 """Is the hosted registry there, and does it take this key? Decided fast, then remembered.
 
 The probe is one authenticated, cheap request (search one registered model) with the probe
-budget as its timeout and no retries: MLflow's defaults would retry for minutes. The breaker
+budget as its total deadline, no retries, an answer capped at ``PROBE_ANSWER_CAP`` bytes, and
+MLflow's own TLS settings (``hokusai.mlflow_tls``), as MLflow's client would send it. The breaker
 keeps the verdict for a cooldown so that a laptop offline does not pay the timeout on every call.
 """
 
@@ -17,12 +18,16 @@ import requests
 from hokusai.classify import ErrorContext, from_response, from_transport
 from hokusai.config.tracking import TrackingConfig
 from hokusai.errors import HokusaiError, RegistryUnavailableError
+from hokusai.http_bounds import RegistryTransport, watched_session
 from hokusai.http_trace import json_body
+from hokusai.mlflow_tls import TlsSettings
 from hokusai.models import ProbeResult, Verdict
 from hokusai.request_auth import auth_for
 
 PROBE_PATH = "/api/2.0/mlflow/registered-models/search"
 _GRACE_SECONDS = 0.25
+# The answer is one page of at most one model; anything near this size is not the registry.
+PROBE_ANSWER_CAP = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,15 @@ SessionFactory = Callable[[], requests.Session]
 class ConnectivityProbe:
     """Checks the remote registry once, within ``config.probe_timeout``."""
 
-    def __init__(self, config: TrackingConfig, session_factory: SessionFactory = requests.Session):
+    def __init__(
+        self,
+        config: TrackingConfig,
+        session_factory: SessionFactory = watched_session,
+        tls: TlsSettings | None = None,
+    ):
         self._config = config
         self._session_factory = session_factory
+        self._tls = tls if tls is not None else TlsSettings.from_environ()
 
     def error_context(self, action: str = "checking the registry") -> ErrorContext:
         creds = self._config.credentials
@@ -58,8 +69,9 @@ class ConnectivityProbe:
         """One check, answered within the probe budget (plus a fraction of a second).
 
         ``requests`` bounds the connect and the read separately and does not bound name
-        resolution at all, so the request runs in a worker thread and a hung resolver or
-        half-open connection still gets a verdict on time; the worker is left to finish.
+        resolution at all, so the request runs in a worker thread and a hung resolver still gets
+        a verdict on time. The request itself has a total deadline and a size cap, so the worker
+        stops by itself soon after (a trickling or endless answer is cut off, not read on).
         """
         started = time.perf_counter()
         answers: list[ProbeOutcome] = []
@@ -90,14 +102,19 @@ class ConnectivityProbe:
         )
         try:
             with self._session_factory() as session:
-                response = session.get(
-                    uri + PROBE_PATH,
-                    params={"max_results": 1},
-                    auth=auth,
+                transport = RegistryTransport(
+                    uri,
                     timeout=config.probe_timeout.value,
-                    # A redirect could lead the key elsewhere; the registry never redirects.
-                    allow_redirects=False,
+                    context=ctx,
+                    auth=auth,
+                    tls=self._tls,
+                    answer_cap=PROBE_ANSWER_CAP,
+                    session=session,
+                    timeout_setting="HOKUSAI_PROBE_TIMEOUT",
                 )
+                response = transport.answer("GET", PROBE_PATH, params={"max_results": 1})
+        except HokusaiError as bounded:
+            return self._outcome(started, bounded, status=None)
         except requests.RequestException as exc:
             error = from_transport(exc, ctx) or RegistryUnavailableError(
                 f"The registry could not be reached ({type(exc).__name__}).", **ctx.kwargs()

@@ -3,9 +3,12 @@
 Every public method call runs with this registry's key bound for the calling thread
 (``request_auth.acting_as``), so a call made from any thread sends this registry's key and no
 other, even when another registry with another key talks to the same URI. Artifact transfers,
-which MLflow runs in its own thread pool, pin the key for the URI while they run. MLflow's
-retries and timeouts are bounded as in every SDK call. MLflow's own exceptions pass through
-unchanged: this is the escape hatch, not the SDK's API.
+which MLflow runs in its own thread pool, pin the key for the URI while they run. Tracking,
+registry and artifact requests go through the registry's own transport
+(``hokusai.mlflow_routes``): no retries, the registry's timeout as a total deadline, MLflow's TLS
+settings; the process environment is never changed. MLflow's own exceptions pass through
+unchanged (a request past its deadline is a ``RegistryUnavailableError``, a ``ConnectionError``):
+this is the escape hatch, not the SDK's API.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from typing import Any
 
 from mlflow import MlflowClient
 
+from hokusai.classify import ErrorContext
 from hokusai.errors import ConfigurationError
-from hokusai.mlflow_scope import bounded_requests
-from hokusai.request_auth import Binding, acting_as, pinned
+from hokusai.http_bounds import RegistryTransport
+from hokusai.mlflow_routes import route_through
+from hokusai.mlflow_tls import TlsSettings
+from hokusai.request_auth import BearerAuth, Binding, acting_as, pinned
 
 # Set while a scoped call runs: MLflow's methods call each other, and the pin lock is not
 # re-entrant.
@@ -31,6 +37,15 @@ class ScopedMlflowClient(MlflowClient):
 
     def __init__(self, tracking_uri: str, *, binding: Binding | None, timeout: float) -> None:
         super().__init__(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        if tracking_uri.startswith(("http://", "https://")):
+            transport = RegistryTransport(
+                tracking_uri,
+                timeout=timeout,
+                context=ErrorContext(tracking_uri),
+                auth=BearerAuth(binding) if binding is not None else None,
+                tls=TlsSettings.from_environ(),
+            )
+            route_through(self, transport)
         self._hokusai_scope = (binding, timeout)
         self._hokusai_closed = False
 
@@ -42,7 +57,7 @@ class ScopedMlflowClient(MlflowClient):
         attr = super().__getattribute__(name)
         if name.startswith("_") or not callable(attr) or _inside.get():
             return attr
-        binding, timeout = super().__getattribute__("_hokusai_scope")
+        binding, _timeout = super().__getattribute__("_hokusai_scope")
         closed = super().__getattribute__("_hokusai_closed")
         threads = any(word in name for word in _THREADED)
 
@@ -55,11 +70,7 @@ class ScopedMlflowClient(MlflowClient):
                 )
             token = _inside.set(True)
             try:
-                with (
-                    acting_as(binding),
-                    bounded_requests(timeout),
-                    pinned(binding if threads else None),
-                ):
+                with acting_as(binding), pinned(binding if threads else None):
                     return attr(*args, **kwargs)
             finally:
                 _inside.reset(token)

@@ -19,7 +19,7 @@ from hokusai import http_trace, locks
 from hokusai.classify import ErrorContext, from_mlflow
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError
 from hokusai.flavors import uris
-from hokusai.mlflow_scope import bounded_requests
+from hokusai.http_bounds import RegistryTransport
 from hokusai.models import (
     TAG_IDEMPOTENCY_KEY,
     TAG_LOGGED_MODEL_ID,
@@ -60,6 +60,7 @@ class MlflowStoreBackend:
         request_timeout: float,
         artifact_root: str | None = None,
         binding: Binding | None = None,
+        transport: RegistryTransport | None = None,
     ) -> None:
         self._target: Literal["remote", "local"] = target
         self._uri = tracking_uri
@@ -70,6 +71,7 @@ class MlflowStoreBackend:
         self._timeout = request_timeout
         self._artifact_root = artifact_root
         self._binding = binding
+        self._transport = transport
 
     @property
     def target(self) -> str:
@@ -94,8 +96,19 @@ class MlflowStoreBackend:
             else:
                 if self._target == "local":
                     self._prepare_local_dirs()
-                self._client = self._client_factory(self._uri)
+                self._client = self._routed(self._client_factory(self._uri))
         return self._client
+
+    def _routed(self, client: Any) -> Any:
+        """Every request of the client through this registry's transport (its own timeout as a
+        total deadline, no retries), never through settings shared by the process."""
+        from mlflow import MlflowClient
+
+        from hokusai.mlflow_routes import route_through
+
+        if self._transport is not None and isinstance(client, MlflowClient):
+            route_through(client, self._transport)
+        return client
 
     def _open_sqlite_store(self) -> Any:
         """Open the local database, creating or migrating its schema under a file lock.
@@ -130,14 +143,13 @@ class MlflowStoreBackend:
 
     @contextmanager
     def _operation(self, action: str, *, threads: bool = False) -> Iterator[Any]:
-        """Run MLflow calls with this registry's key, bounded retries, and typed errors.
+        """Run MLflow calls with this registry's key and typed errors.
 
         ``threads``: MLflow will make requests from its own thread pool (downloads); pin this
         registry's key for the URI so those threads send it too.
         """
         with (
             acting_as(self._binding),
-            bounded_requests(self._timeout),
             http_trace.traced() as log,
             pinned(self._binding if threads else None, log),
         ):
@@ -416,12 +428,29 @@ class MlflowStoreBackend:
     def download(self, name: str, version: str, dst: Path) -> Path:
         with self._operation(f"downloading {name!r} version {version}", threads=True) as client:
             source = client.get_model_version(name, str(version)).source
-            from mlflow.artifacts import download_artifacts
+            if self._transport is None:
+                from mlflow.artifacts import download_artifacts
 
-            local = download_artifacts(
-                artifact_uri=source, dst_path=str(dst), tracking_uri=self._uri
-            )
+                local = download_artifacts(
+                    artifact_uri=source, dst_path=str(dst), tracking_uri=self._uri
+                )
+            else:
+                local = self._download_routed(client, source, dst)
         return Path(local)
+
+    def _download_routed(self, client: Any, source: str, dst: Path) -> str:
+        """As ``mlflow.artifacts.download_artifacts`` does (the last path segment lands in
+        ``dst``), through this registry's transport."""
+        from hokusai.mlflow_routes import artifact_repository
+
+        assert self._transport is not None
+        location = source
+        if source.startswith("runs:/"):
+            run_id, _, path = source[len("runs:/") :].partition("/")
+            location = client.get_run(run_id).info.artifact_uri.rstrip("/") + f"/{path}"
+        root, _, leaf = location.rstrip("/").rpartition("/")
+        repo = artifact_repository(root, self._transport, self._uri)
+        return str(repo.download_artifacts(leaf, str(dst)))
 
 
 def search_filter(name: str | None, tags: Mapping[str, str]) -> str | None:
