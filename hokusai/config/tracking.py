@@ -11,9 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from ipaddress import ip_address
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from hokusai.compat import StrEnum
 from hokusai.config.keys import resolve_credentials
@@ -28,6 +26,7 @@ from hokusai.config.sources import (
     parse_seconds,
     read_config_file,
 )
+from hokusai.config.urls import host_of, is_hokusai_host, is_loopback, split_url
 from hokusai.credentials import ApiKey, Credentials
 from hokusai.errors import ConfigurationError, InsecureTransportError
 from hokusai.notices import warn_once
@@ -43,6 +42,8 @@ DEFAULT_BREAKER_COOLDOWN = 60.0
 DEFAULT_EXPERIMENT = "hokusai"
 # Per socket read, not per upload: a large artifact that keeps streaming is not cut off.
 DEFAULT_REQUEST_TIMEOUT = 30.0
+# Confirms that MLFLOW_TRACKING_URI, whatever its host, is the Hokusai registry.
+CONFIRM_LEGACY_URI = "HOKUSAI_TRUST_TRACKING_URI"
 
 
 class Mode(StrEnum):
@@ -82,6 +83,7 @@ class TrackingConfig:
     breaker_cooldown: Setting[float]
     request_timeout: Setting[float]
     allow_insecure_http: Setting[bool]
+    trust_tracking_uri: Setting[bool]
     experiment: Setting[str]
     home: Setting[Path]
     credentials: Credentials
@@ -118,7 +120,14 @@ class TrackingConfig:
 
         mode = _mode(layers)
         local_dir = home.value / "mlflow"
-        remote_uri = _remote_uri(layers)
+        trust_tracking_uri = layers.pick(
+            argument="trust_tracking_uri",
+            env=(CONFIRM_LEGACY_URI,),
+            file_key="trust_tracking_uri",
+            parse=lambda raw, src: parse_bool(raw, name=src),
+            default=False,
+        )
+        remote_uri = _remote_uri(layers, trust_tracking_uri, warn=mode.value.uses_remote)
         config = cls(
             mode=mode,
             remote_uri=remote_uri,
@@ -159,6 +168,7 @@ class TrackingConfig:
                 parse=lambda raw, src: parse_bool(raw, name=src),
                 default=False,
             ),
+            trust_tracking_uri=trust_tracking_uri,
             experiment=layers.pick(
                 argument="experiment",
                 env=("HOKUSAI_EXPERIMENT",),
@@ -182,7 +192,7 @@ class TrackingConfig:
 
     def _check_url(self, setting: Setting[str], what: str) -> None:
         uri = setting.value
-        parts = urlsplit(uri)
+        parts = split_url(uri, what=what, source=setting.source)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError(
                 f"The {what} {uri!r} (from {setting.source}) is not an http(s) URL.",
@@ -221,20 +231,16 @@ class TrackingConfig:
                 str(self.allow_insecure_http.value).lower(),
                 self.allow_insecure_http.source,
             ),
+            (
+                "trust MLFLOW_TRACKING_URI",
+                str(self.trust_tracking_uri.value).lower(),
+                self.trust_tracking_uri.source,
+            ),
             ("experiment", self.experiment.value, self.experiment.source),
             ("HOKUSAI_HOME", str(self.home.value), self.home.source),
             ("API key", self.credentials.masked or "(none)", self.credentials.source or "-"),
         ]
         return rows
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve_home(args: Mapping[str, object], env: Mapping[str, str]) -> Setting[Path]:
@@ -318,12 +324,12 @@ def _mlflow_mount(raw: str) -> str:
 Candidate = tuple[str, Callable[[str], str]]
 
 
-def _remote_uri(layers: Layers) -> Setting[str]:
+def _remote_uri(layers: Layers, trust_legacy: Setting[bool], *, warn: bool) -> Setting[str]:
     """A full tracking URI beats an API endpoint in the same layer; a higher layer beats both.
 
     argument tracking_uri > argument api_endpoint > process default (same order) >
-    HOKUSAI_TRACKING_URI > MLFLOW_TRACKING_URI (http(s) only) > HOKUSAI_API_ENDPOINT >
-    config file tracking_uri > config file api_endpoint > default.
+    HOKUSAI_TRACKING_URI > MLFLOW_TRACKING_URI (when trusted: ``legacy_uri_trusted``) >
+    HOKUSAI_API_ENDPOINT > config file tracking_uri > config file api_endpoint > default.
     """
     names: list[Candidate] = [("tracking_uri", _uri), ("api_endpoint", _mlflow_mount)]
     for name, shape in names:
@@ -336,14 +342,9 @@ def _remote_uri(layers: Layers) -> Setting[str]:
         default_set = layers.process.get(name)
         if default_set is not None:
             return Setting(shape(str(default_set.value)), default_set.source)
-    legacy = layers.environ.get("MLFLOW_TRACKING_URI", "").strip()
     env: list[Candidate] = [("HOKUSAI_TRACKING_URI", _uri)]
-    # MLflow's own variable often points at a local sqlite file for other tools in the same
-    # shell; only an http(s) value can mean the hosted registry.
-    if legacy.lower().startswith(("http://", "https://")):
+    if _legacy_uri_usable(layers.environ, trust_legacy, warn=warn):
         env.append(("MLFLOW_TRACKING_URI", _uri))
-    elif legacy:
-        logger.debug("Ignoring MLFLOW_TRACKING_URI=%r: not an http(s) registry URL.", legacy)
     env.append(("HOKUSAI_API_ENDPOINT", _mlflow_mount))
     for name, shape in env:
         raw = layers.environ.get(name, "")
@@ -354,6 +355,42 @@ def _remote_uri(layers: Layers) -> Setting[str]:
         if raw.strip():
             return Setting(shape(raw), file_source(layers.file_path))
     return Setting(DEFAULT_TRACKING_URI, DEFAULT)
+
+
+def legacy_uri_trusted(uri: str, trust: Setting[bool]) -> bool:
+    """May ``MLFLOW_TRACKING_URI`` name the Hokusai registry, and so receive the Hokusai key?
+
+    MLflow's own variable is often a company MLflow server that other tools in the same shell
+    use; taking it for the registry would hand that server the Hokusai key. It names the
+    registry only when its host is a Hokusai host or this machine, or the user confirmed it
+    (``HOKUSAI_TRUST_TRACKING_URI=true``).
+    """
+    host = host_of(uri)
+    if host is None:
+        return False
+    return trust.value or is_hokusai_host(host) or is_loopback(host)
+
+
+def _legacy_uri_usable(env: Mapping[str, str], trust: Setting[bool], *, warn: bool) -> bool:
+    legacy = env.get("MLFLOW_TRACKING_URI", "").strip()
+    # Often a local sqlite file for other tools in the same shell: never the hosted registry.
+    if not legacy.lower().startswith(("http://", "https://")):
+        if legacy:
+            logger.debug("Ignoring MLFLOW_TRACKING_URI=%r: not an http(s) registry URL.", legacy)
+        return False
+    if legacy_uri_trusted(legacy, trust):
+        return True
+    if warn and not env.get("HOKUSAI_TRACKING_URI", "").strip():
+        warn_once(logger, "untrusted-mlflow-tracking-uri", UNTRUSTED_LEGACY_URI, host_of(legacy))
+    return False
+
+
+UNTRUSTED_LEGACY_URI = (
+    "Ignoring MLFLOW_TRACKING_URI (host %s): it is not a Hokusai host, so it is not taken for "
+    "the Hokusai registry and the Hokusai API key is not sent there. If it is your Hokusai "
+    f"registry, set HOKUSAI_TRACKING_URI to it (or {CONFIRM_LEGACY_URI}=true); otherwise "
+    "nothing to do."
+)
 
 
 def _api_endpoint(layers: Layers, remote_uri: Setting[str]) -> Setting[str]:
@@ -373,11 +410,13 @@ def _api_endpoint(layers: Layers, remote_uri: Setting[str]) -> Setting[str]:
 
 
 __all__ = [
+    "CONFIRM_LEGACY_URI",
     "DEFAULT_API_ENDPOINT",
     "DEFAULT_TRACKING_URI",
     "Mode",
     "TrackingConfig",
     "is_loopback",
+    "legacy_uri_trusted",
     "resolve_credentials",
     "resolve_home",
 ]

@@ -12,7 +12,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from hokusai.config.sources import env_source
-from hokusai.config.tracking import TrackingConfig, is_loopback
+from hokusai.config.tracking import (
+    CONFIRM_LEGACY_URI,
+    TrackingConfig,
+    is_loopback,
+    legacy_uri_trusted,
+)
+from hokusai.config.urls import host_of
 from hokusai.doctor.report import Check
 from hokusai.errors import ConfigurationError, InsecureTransportError
 from hokusai.request_auth import PROVIDER_NAME
@@ -51,6 +57,7 @@ def conflicts(env: Mapping[str, str], config: TrackingConfig | None) -> Iterator
                 hint=f"Unset {legacy} to avoid confusion; {new} is the one in use.",
             )
     if config is not None:
+        yield from _untrusted_legacy_uri(env, config)
         yield from _earlier_sdk_settings(env, config)
         yield from _transport_warning(config)
 
@@ -77,6 +84,25 @@ def _earlier_sdk_settings(env: Mapping[str, str], config: TrackingConfig) -> Ite
             hint="Run `hokusai login` to store it in the OS keyring (or a 0600 file), then "
             "delete the api_key line from that file.",
         )
+
+
+def _untrusted_legacy_uri(env: Mapping[str, str], config: TrackingConfig) -> Iterator[Check]:
+    legacy = env.get("MLFLOW_TRACKING_URI", "").strip()
+    if (
+        not legacy.lower().startswith(("http://", "https://"))
+        or env.get("HOKUSAI_TRACKING_URI", "").strip()
+        or legacy_uri_trusted(legacy, config.trust_tracking_uri)
+    ):
+        return
+    yield Check(
+        "MLFLOW_TRACKING_URI",
+        "warn",
+        f"MLFLOW_TRACKING_URI points at {host_of(legacy) or legacy!r}, which is not a Hokusai "
+        f"host: it is ignored, the registry is {config.remote_uri.value} "
+        f"({config.remote_uri.source}), and the Hokusai key is not sent to it",
+        hint="If that server is your Hokusai registry, set HOKUSAI_TRACKING_URI to it (or "
+        f"{CONFIRM_LEGACY_URI}=true); if it is another MLflow server, nothing to do.",
+    )
 
 
 def _basic_auth_warning(where: str) -> Check:

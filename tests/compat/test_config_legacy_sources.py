@@ -72,8 +72,9 @@ def test_hokusai_api_endpoint_points_registries_at_its_mlflow_mount(
 def test_a_full_tracking_uri_beats_the_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOKUSAI_API_KEY", ALICE)
     monkeypatch.setenv("HOKUSAI_API_ENDPOINT", "https://staging.hokus.ai/api")
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", "https://mlflow.example.com")
-    assert ModelRegistry().tracking_uri == "https://mlflow.example.com"
+    # A Hokusai host: MLFLOW_TRACKING_URI names the registry only then (or when confirmed).
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "https://mlflow.hokus.ai")
+    assert ModelRegistry().tracking_uri == "https://mlflow.hokus.ai"
     monkeypatch.setenv("HOKUSAI_TRACKING_URI", "https://registry.example.com/api/mlflow")
     assert ModelRegistry().tracking_uri == "https://registry.example.com/api/mlflow"
     assert ModelRegistry(api_endpoint="https://arg.example.com/api").tracking_uri == (

@@ -45,7 +45,7 @@ def test_argument_beats_environment_beats_file(tmp_path: Path) -> None:
 
 
 def test_legacy_mlflow_tracking_uri_sits_below_the_new_variable(tmp_path: Path) -> None:
-    env = {"HOKUSAI_HOME": str(tmp_path), "MLFLOW_TRACKING_URI": "https://legacy.example/mlflow"}
+    env = {"HOKUSAI_HOME": str(tmp_path), "MLFLOW_TRACKING_URI": "https://legacy.hokus.ai/mlflow"}
     assert resolve(env).remote_uri.source == "environment variable MLFLOW_TRACKING_URI"
     env["HOKUSAI_TRACKING_URI"] = "https://new.example/api/mlflow"
     assert resolve(env).remote_uri.value == "https://new.example/api/mlflow"
