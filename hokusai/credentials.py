@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import NoReturn
 
-from hokusai.errors import ConfigurationError
+from hokusai.errors import ConfigurationError, mask_secret
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ class ApiKey:
 
     @property
     def masked(self) -> str:
-        """``hk_live_…abcd``: the prefix and the last four characters."""
+        """``hk_live_…abcd``: the prefix and the last four characters, or only the prefix when
+        the rest is shorter than 12 characters (four would be too much of it)."""
         prefix = next((p for p in KNOWN_PREFIXES if self._secret.startswith(p)), "")
-        tail = self._secret[-4:] if len(self._secret) >= 12 else ""
-        return f"{prefix}…{tail}"
+        return mask_secret(prefix, self._secret[len(prefix) :])
 
     def __repr__(self) -> str:
         return f"ApiKey({self.masked!r})"

@@ -12,14 +12,21 @@ import re
 # A Hokusai key anywhere in a message (pasted into the wrong setting, echoed by a server): kept
 # recognisable by its prefix and last four characters, as ApiKey.masked shows it.
 _KEY_CHAR = r"[A-Za-z0-9_\-]"
-_KEY_SHAPED = re.compile(
-    rf"(hk_(?:live|test|dev)_){_KEY_CHAR}{{4,}}?({_KEY_CHAR}{{4}})(?!{_KEY_CHAR})"
-)
+_KEY_SHAPED = re.compile(rf"(hk_(?:live|test|dev)_)({_KEY_CHAR}+)")
+# Below this many secret characters (after the prefix) not even the last four are shown: four
+# of a short key are too large a part of it.
+MIN_SECRET_FOR_TAIL = 12
+
+
+def mask_secret(prefix: str, secret: str) -> str:
+    """``prefix…abcd``: the last four characters of ``secret`` only when it is long enough."""
+    tail = secret[-4:] if len(secret) >= MIN_SECRET_FOR_TAIL else ""
+    return f"{prefix}…{tail}"
 
 
 def mask_keys(text: str) -> str:
     """``text`` with every key-shaped substring masked as ``hk_live_…abcd``."""
-    return _KEY_SHAPED.sub(lambda m: f"{m.group(1)}…{m.group(2)}", text)
+    return _KEY_SHAPED.sub(lambda m: mask_secret(m.group(1), m.group(2)), text)
 
 
 class HokusaiException(Exception):
@@ -298,14 +305,15 @@ class RegistryUnavailableError(MLflowConnectionError):
 
         RegistryUnavailableError: The registry did not answer in time while checking the
         registry. Registry: https://registry.hokus.ai/api/mlflow. API key from environment
-        variable HOKUSAI_API_KEY (hk_live_…abcd). Check your network and `hokusai doctor`. In the
-        default mode (auto) registrations fall back to the local store and `hokusai sync` pushes
-        them later.
+        variable HOKUSAI_API_KEY (hk_live_…abcd). Check your network (VPN, proxy, firewall) and
+        run `hokusai doctor`; try again when the registry answers.
     """
 
+    # No word of fallback or sync: the error only reaches a caller where neither happens
+    # (remote mode, reads, sync itself); a registration that fell back logs its own notice.
     default_hint = (
-        "Check your network and `hokusai doctor`. In the default mode (auto) registrations fall "
-        "back to the local store and `hokusai sync` pushes them later."
+        "Check your network (VPN, proxy, firewall) and run `hokusai doctor`; try again when the "
+        "registry answers."
     )
 
     def __init__(self, message: str, *, reason: str = "unavailable", **kwargs: object) -> None:

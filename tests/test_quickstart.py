@@ -84,8 +84,8 @@ def test_a_missing_quickstart_dependency_names_the_install_line(
 ) -> None:
     monkeypatch.setitem(sys.modules, module, None)  # what `import` sees when it is not installed
     assert main(["quickstart"]) == 2
-    out, _ = capsys.readouterr()
-    assert out.strip() == (
-        f"quickstart needs {distribution}: pip install 'hokusai-ml-platform[quickstart]'"
-    )
+    out, err = capsys.readouterr()
+    assert out == ""  # errors go to stderr, as docs/cli.md says
+    assert f"quickstart needs {distribution}" in err
+    assert "next: pip install 'hokusai-ml-platform[quickstart]'" in err
     assert not (isolated_env / "mlflow" / "artifacts").exists()

@@ -19,6 +19,7 @@ from hokusai.cli.output import (
     print_table,
     style,
 )
+from hokusai.cli.parsing import Subparsers, add_command
 from hokusai.doctor import (
     WRITE_SCOPE_LATER,
     Check,
@@ -39,16 +40,28 @@ _MARKS = {
 }
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+_EXIT_CODES = (
+    "  2  the configuration stops a registration\n"
+    "  3  no key, or the key is rejected (401)\n"
+    "  4  the key may not use the registry or may not write (403)\n"
+    "  5  the registry cannot be reached or fails (DNS, TCP, timeout, 5xx, 429)\n"
+    "  6  the TLS handshake fails\n"
+    "  8  nothing is wrong, but the mode (local, mock) keeps registrations on this machine"
+)
+
+
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "doctor",
-        help="check the configuration, the connection and the key",
+        summary="check the configuration, the connection and the key",
         description="Show every setting and where it comes from, warn about settings that "
         "conflict, and check DNS, TCP, TLS, the registry's health and the key (a read, and a "
         "write that changes nothing). Exit code 0 only when a registration would reach the "
         "hosted registry.",
+        exit_codes=_EXIT_CODES,
+        page="troubleshooting.md",
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--no-write-check",
         action="store_true",
@@ -66,9 +79,16 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(report)
 
 
+def _by_choice(report: DoctorReport) -> bool:
+    """Mode local or mock: registrations stay on this machine because the user said so."""
+    return report.mode is not None and not report.uses_remote
+
+
 def exit_code(report: DoctorReport) -> int:
     if report.reaches_remote:
         return EXIT_OK
+    if _by_choice(report):
+        return EXIT_NOT_REMOTE
     blocker = report.blocker
     if blocker is not None and blocker.error is not None:
         return exit_code_for(blocker.error)
@@ -95,6 +115,11 @@ def _print(report: DoctorReport) -> None:
     print()
     if report.reaches_remote:
         print(style(f"OK: a registration would reach {report.remote_uri}.", "green"))
+    elif _by_choice(report):
+        where = "in memory" if report.mode == "mock" else "in the local store"
+        print(f"Mode {report.mode}: registrations stay {where} on this machine, as configured.")
+        print("next: to use the hosted registry, set HOKUSAI_MLFLOW_MODE=auto (or unset it).")
+        return
     else:
         blocker = report.blocker
         why = blocker.detail if blocker is not None else "see above"

@@ -1,12 +1,10 @@
 """``hokusai login``, ``logout`` and ``whoami``: keep the API key out of shell history and env.
 
-``login`` reads the key without echo (or from standard input with ``--stdin``), checks it
-against the registry, and stores it in the OS keyring when one works, else in
-``$HOKUSAI_HOME/credentials`` (mode 0600). The key is never printed: only ``hk_live_…abcd``.
-
-Exit codes: ``login`` 0 saved; 2 malformed key; 3 rejected (401); 4 no registry access (403);
-5 registry unreachable (use ``--no-verify`` to save anyway). ``whoami`` 0 the registry accepts
-the key; 3 no key or rejected; 4, 5, 6 as ``doctor``. ``logout`` 0.
+``login`` reads the key without echo from the terminal, or from standard input when it is not a
+terminal (``echo $KEY | hokusai login``) or with ``--stdin``, checks it against the registry,
+and stores it in the OS keyring when one works, else in ``$HOKUSAI_HOME/credentials`` (mode
+0600), under the profile ``--profile`` / ``HOKUSAI_PROFILE`` names (``default`` otherwise).
+The key is never printed: only ``hk_live_…abcd``.
 """
 
 from __future__ import annotations
@@ -15,37 +13,75 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from hokusai import credential_store
 from hokusai.cli.output import EXIT_OK, exit_code_for, print_json, print_table, report_error, style
+from hokusai.cli.parsing import Subparsers, add_command
+from hokusai.config.keys import ENV_KEYS, resolve_profile
 from hokusai.config.tracking import TrackingConfig, resolve_home
 from hokusai.credentials import ApiKey
 from hokusai.doctor import Check, error_dict, registry_read_check
+from hokusai.errors import ConfigurationError
 
-_ENV_KEYS = ("HOKUSAI_API_KEY", "MLFLOW_TRACKING_TOKEN")
+_LOGIN_EXIT_CODES = (
+    "  2  the key is malformed, or there is no terminal and nothing on standard input\n"
+    "  3  the registry rejects the key (401)\n"
+    "  4  the key may not use the registry (403)\n"
+    "  5  the registry is unreachable (--no-verify stores the key anyway)\n"
+    "  6  the TLS handshake failed"
+)
+_WHOAMI_EXIT_CODES = (
+    "  2  the configuration is invalid\n"
+    "  3  no key, or the registry rejects it (401)\n"
+    "  4  the key may not use the registry (403)\n"
+    "  5  the registry is unreachable\n"
+    "  6  the TLS handshake failed"
+)
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    login = subparsers.add_parser(
+def add_parser(subparsers: Subparsers) -> None:
+    login = add_command(
+        subparsers,
         "login",
-        help="store an API key (OS keyring, else a 0600 file)",
-        description="Read the API key without echoing it, check it against the registry, and "
-        "store it for later commands and ModelRegistry().",
+        summary="store an API key (OS keyring, else a 0600 file)",
+        description="Read the API key without echoing it (from the terminal, or from standard "
+        "input when it is piped in), check it against the registry, and store it for later "
+        "commands and ModelRegistry(): in the OS keyring when one works, else in "
+        "$HOKUSAI_HOME/credentials (mode 0600). `--profile NAME` keeps several keys apart.",
+        exit_codes=_LOGIN_EXIT_CODES,
+        page="keys-and-profiles.md",
     )
-    login.add_argument("--stdin", action="store_true", help="read the key from standard input")
+    login.add_argument(
+        "--stdin", action="store_true", help="read the key from standard input, never prompt"
+    )
     login.add_argument("--no-verify", action="store_true", help="store it without checking")
     login.add_argument(
         "--no-keyring", action="store_true", help="use the credentials file even if a keyring works"
     )
     login.set_defaults(run=run_login)
 
-    logout = subparsers.add_parser("logout", help="remove the stored API key everywhere")
+    logout = add_command(
+        subparsers,
+        "logout",
+        summary="remove the stored API key of this HOKUSAI_HOME and profile",
+        description="Remove the key `hokusai login` stored for this HOKUSAI_HOME and profile, "
+        "from the OS keyring and from $HOKUSAI_HOME/credentials. Keys of other homes and other "
+        "profiles stay. A key in HOKUSAI_API_KEY is not touched (unset it yourself).",
+        exit_codes="  1  the credentials file could not be removed",
+        page="keys-and-profiles.md",
+    )
     logout.set_defaults(run=run_logout)
 
-    whoami = subparsers.add_parser(
-        "whoami", help="which key is used, from where, and whether the registry accepts it"
+    whoami = add_command(
+        subparsers,
+        "whoami",
+        summary="which key is used, from where, and whether the registry accepts it",
+        description="Show the key a ModelRegistry() would use (masked), where it comes from "
+        "and which profile, and ask the registry whether it accepts it (not with --offline).",
+        exit_codes=_WHOAMI_EXIT_CODES,
+        page="keys-and-profiles.md",
     )
-    whoami.add_argument("--json", action="store_true", help="print the answer as JSON")
     whoami.add_argument("--offline", action="store_true", help="do not ask the registry")
     whoami.set_defaults(run=run_whoami)
 
@@ -62,7 +98,7 @@ def _config(api_key: ApiKey | None = None) -> TrackingConfig:
 
 
 def _environment_note() -> None:
-    shadowing = [name for name in _ENV_KEYS if os.environ.get(name, "").strip()]
+    shadowing = [name for name in ENV_KEYS if os.environ.get(name, "").strip()]
     if shadowing:
         print(
             f"note: {shadowing[0]} is set in this environment and takes precedence over the "
@@ -71,36 +107,76 @@ def _environment_note() -> None:
         )
 
 
+def _read_key(from_stdin: bool) -> ApiKey:
+    """From the terminal without echo; from standard input when asked or when there is no
+    terminal (getpass would warn and then read it anyway)."""
+    if from_stdin or not sys.stdin.isatty():
+        raw = sys.stdin.readline() if sys.stdin is not None and not sys.stdin.closed else ""
+        if not raw.strip():
+            raise ConfigurationError(
+                "No API key on standard input, and no terminal to ask for one.",
+                hint="Pipe the key in (`printf '%s' \"$HOKUSAI_KEY\" | hokusai login`), run "
+                "`hokusai login` in a terminal, or set HOKUSAI_API_KEY for this process instead.",
+            )
+        return ApiKey(raw, source="standard input")
+    return ApiKey(getpass.getpass("Hokusai API key (input hidden): "), source="the login prompt")
+
+
+def _profile() -> str:
+    return resolve_profile({}, os.environ)
+
+
+def _home() -> Path:
+    return resolve_home({}, os.environ).value
+
+
 def run_login(args: argparse.Namespace) -> int:
-    if args.stdin:
-        raw, source = sys.stdin.readline(), "standard input"
-    else:
-        raw, source = getpass.getpass("Hokusai API key (input hidden): "), "the login prompt"
-    key = ApiKey(raw, source=source)
+    profile = _profile()
+    key = _read_key(args.stdin)
     config = _config(key)
     if not args.no_verify:
         check = registry_read_check(config)
         if check.error is not None:
             code = report_error(check.error)
             print("The key was not stored (--no-verify stores it unchecked).", file=sys.stderr)
+            if args.json:
+                print_json({"stored": False, "error": error_dict(check.error)})
             return code
-    where = credential_store.save_key(config.home.value, key, use_keyring=not args.no_keyring)
-    verified = "" if args.no_verify else f"; {config.remote_uri.value} accepts it"
-    print(style(f"Logged in: key {key.masked} stored in {where}{verified}.", "green"))
+    where = credential_store.save_key(
+        config.home.value, key, use_keyring=not args.no_keyring, profile=profile
+    )
+    if args.json:
+        print_json(
+            {
+                "stored": True,
+                "key": key.masked,
+                "profile": profile,
+                "where": where,
+                "registry": config.remote_uri.value,
+                "verified": not args.no_verify,
+            }
+        )
+    else:
+        verified = "" if args.no_verify else f"; {config.remote_uri.value} accepts it"
+        print(style(f"Logged in: key {key.masked} stored in {where}{verified}.", "green"))
+        if profile != credential_store.DEFAULT_PROFILE:
+            print(f"Use it with `--profile {profile}` or HOKUSAI_PROFILE={profile}.")
     _environment_note()
     return EXIT_OK
 
 
-def run_logout(_args: argparse.Namespace) -> int:
-    home = resolve_home({}, os.environ).value
-    removed = credential_store.delete_key(home)
-    if removed:
+def run_logout(args: argparse.Namespace) -> int:
+    home, profile = _home(), _profile()
+    removed = credential_store.delete_key(home, profile)
+    if args.json:
+        print_json({"removed_from": removed, "profile": profile, "home": str(home)})
+    elif removed:
         print(f"Logged out: removed the stored key from {' and '.join(removed)}.")
     else:
         places = [str(credential_store.credentials_path(home))]
         if credential_store.keyring_available():
             places.insert(0, "the OS keyring")
-        print(f"No stored key to remove (looked in {' and '.join(places)}).")
+        print(f"No stored key for profile {profile} to remove (looked in {' and '.join(places)}).")
     _environment_note()
     return EXIT_OK
 
@@ -117,6 +193,7 @@ def run_whoami(args: argparse.Namespace) -> int:
             {
                 "key": creds.masked,
                 "source": creds.source,
+                "profile": _profile(),
                 "registry": config.remote_uri.value,
                 "accepted": accepted,
                 "latency_ms": check.latency_ms if check else None,
@@ -128,6 +205,7 @@ def run_whoami(args: argparse.Namespace) -> int:
             [
                 ("key", creds.masked or "(none)"),
                 ("from", creds.source or "-"),
+                ("profile", _profile()),
                 ("registry", config.remote_uri.value),
                 ("accepted", _accepted_text(check)),
             ]

@@ -1,4 +1,9 @@
-"""``hokusai``: entry point and dispatch. Each command lives in its own module."""
+"""``hokusai``: entry point and dispatch. Each command lives in its own module.
+
+Startup stays light: this module and the command modules import neither MLflow nor the registry
+at module level, so ``hokusai --help``, ``completion`` and ``whoami --offline`` start in a
+fraction of a second. Commands import what they need when they run.
+"""
 
 from __future__ import annotations
 
@@ -11,45 +16,57 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from hokusai import __version__
-from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, report_error
+from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, report_error, report_unexpected
+from hokusai.cli.parsing import build_root, finish
 from hokusai.errors import HokusaiError
 
 # Modules under hokusai.cli with add_parser(subparsers); order is the order in --help.
-COMMANDS = ("quickstart", "register", "status", "sync", "doctor", "login")
+COMMANDS = (
+    "quickstart",
+    "register",
+    "models",
+    "status",
+    "sync",
+    "doctor",
+    "login",
+    "completion",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hokusai", description="Register models on the Hokusai ML Platform."
-    )
-    parser.add_argument("--version", action="version", version=f"hokusai {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    parser, subparsers = build_root(__version__)
     for name in COMMANDS:
         import_module(f"hokusai.cli.{name}").add_parser(subparsers)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _configure_logging(debug: bool) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s" if args.debug else "%(message)s",
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s" if debug else "%(message)s",
     )
-    if not args.debug:
+    if not debug:
         # MLflow's own INFO chatter (migrations, run links) is noise on a command line; MLflow
         # sets its logger's level at import from this variable.
         os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
         logging.getLogger("alembic").setLevel(logging.ERROR)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    args = finish(build_parser().parse_args(argv))
+    _configure_logging(args.debug)
+    if args.profile is not None:
+        # The command line is its own process: the profile reaches every ModelRegistry() a
+        # command builds the same way HOKUSAI_PROFILE would.
+        os.environ["HOKUSAI_PROFILE"] = args.profile
     try:
         code: int = args.run(args)
         return code
     except HokusaiError as error:
         if args.debug:
             traceback.print_exc()
-        if getattr(args, "json", False):
+        if args.json:
             # A script that asked for JSON gets JSON on failure too (and the line on stderr).
             from hokusai.doctor import error_dict
 
@@ -62,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except Exception as error:  # the last line of defence: one line, not a traceback
+        if args.debug:
+            traceback.print_exc()
+        return report_unexpected(error, as_json=args.json)
 
 
 if __name__ == "__main__":

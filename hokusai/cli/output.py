@@ -16,6 +16,7 @@ from hokusai.errors import (
     RateLimitedError,
     RegistryUnavailableError,
     TLSError,
+    mask_keys,
 )
 
 # Documented in docs/cli.md; scripts depend on them, so they never change meaning.
@@ -67,9 +68,29 @@ def print_table(rows: list[tuple[str, str]]) -> None:
 
 
 def report_error(error: HokusaiError) -> int:
-    """Print what happened and the next step on stderr; return the exit code."""
-    label = style("error:", "red", sys.stderr)
-    print(f"{label} {error.message}", file=sys.stderr)
+    """Print what happened (with the error's type) and the next step on stderr; return the
+    exit code."""
+    label = style(f"error ({type(error).__name__}):", "red", sys.stderr)
+    print(f"{label} {_one_line(error.message)}", file=sys.stderr)
     if error.hint:
-        print(f"  next: {error.hint}", file=sys.stderr)
+        print(f"  next: {_one_line(error.hint)}", file=sys.stderr)
     return exit_code_for(error)
+
+
+def report_unexpected(error: Exception, *, as_json: bool = False) -> int:
+    """A failure the SDK did not type: still one line and a next step, never the traceback
+    (``--debug`` shows it). The text is masked: a library's message may quote anything."""
+    kind = type(error).__name__
+    message = _one_line(mask_keys(str(error))) or "(no message)"
+    hint = "Run the command again with --debug for the traceback, and report it if it persists."
+    if as_json:
+        error_json = {"type": kind, "message": message, "hint": hint, "status": None, "code": None}
+        print_json({"error": error_json})
+    label = style(f"error ({kind}):", "red", sys.stderr)
+    print(f"{label} {message}", file=sys.stderr)
+    print(f"  next: {hint}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -5,23 +5,28 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
-from hokusai.cli.output import EXIT_ERROR, EXIT_OK, EXIT_USAGE, print_json
+from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json
+from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
+from hokusai.cli.progress import progress_for
 from hokusai.cli.register import print_entry
+from hokusai.errors import ConfigurationError
 
 # Module -> distribution. MLflow saves scikit-learn models in the skops format, so without skops
 # the model trains and then fails to save.
 _NEEDS = {"sklearn": "scikit-learn", "skops": "skops"}
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "quickstart",
-        help="train a tiny scikit-learn model and register it",
+        summary="train a tiny scikit-learn model and register it",
         description="Train a small scikit-learn classifier and register it through "
-        "ModelRegistry(): on the hosted registry when a key is set, else in the local store.",
+        "ModelRegistry(): on the hosted registry when a key is set, else in the local store. "
+        "Needs the quickstart extra: pip install 'hokusai-ml-platform[quickstart]'.",
+        exit_codes="  1  optional mode skipped the registration\n" + COMMON_EXIT_CODES,
     )
     parser.add_argument("--model-type", default="quickstart-iris", help="registered model name")
-    parser.add_argument("--json", action="store_true", help="print the entry as JSON")
     parser.set_defaults(run=run)
 
 
@@ -29,20 +34,26 @@ def run(args: argparse.Namespace) -> int:
     missing = [dist for module, dist in _NEEDS.items() if importlib.util.find_spec(module) is None]
     if missing:
         needs = " and ".join(missing)
-        print(f"quickstart needs {needs}: pip install 'hokusai-ml-platform[quickstart]'")
-        return EXIT_USAGE
-    from sklearn.datasets import load_iris
-    from sklearn.linear_model import LogisticRegression
-
-    from hokusai.registry import ModelRegistry
-
-    features, labels = load_iris(return_X_y=True)
-    model = LogisticRegression(max_iter=500).fit(features, labels)
-    accuracy = float(model.score(features, labels))
-    with ModelRegistry() as registry:
-        entry = registry.register_baseline(
-            model, model_type=args.model_type, metadata={"accuracy": round(accuracy, 4)}
+        raise ConfigurationError(
+            f"quickstart needs {needs}, which is not installed.",
+            hint="pip install 'hokusai-ml-platform[quickstart]'",
         )
+    with progress_for(args.quiet) as progress:
+        progress.update("loading scikit-learn and MLflow")
+        from sklearn.datasets import load_iris
+        from sklearn.linear_model import LogisticRegression
+
+        from hokusai.registry import ModelRegistry
+
+        progress.update("training a classifier on the iris data")
+        features, labels = load_iris(return_X_y=True)
+        model = LogisticRegression(max_iter=500).fit(features, labels)
+        accuracy = float(model.score(features, labels))
+        with ModelRegistry() as registry:
+            progress.update(f"registering {args.model_type} (staging and upload)")
+            entry = registry.register_baseline(
+                model, model_type=args.model_type, metadata={"accuracy": round(accuracy, 4)}
+            )
     if args.json:
         print_json(entry.as_dict())
     else:

@@ -10,7 +10,12 @@ from __future__ import annotations
 import argparse
 
 from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, print_table, style
+from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
+from hokusai.cli.progress import progress_for
 from hokusai.models import ModelRegistryEntry
+
+# Tags whose value says nothing (the SDK writes `metrics={}` when none were given).
+_EMPTY_VALUES = frozenset({"", "{}", "[]"})
 
 _WHERE = {
     "remote": "on the hosted registry",
@@ -19,13 +24,15 @@ _WHERE = {
 }
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "register",
-        help="register an MLflow model directory or a runs:/ or models:/ URI",
+        summary="register an MLflow model directory or a runs:/ or models:/ URI",
         description="Register a model version through ModelRegistry(): on the hosted registry "
         "when a key is set and it answers, else in the local store (pushed later by `hokusai "
-        "sync`).",
+        "sync`). The output says which.",
+        exit_codes="  1  optional mode skipped the registration\n" + COMMON_EXIT_CODES,
     )
     parser.add_argument("model", metavar="PATH_OR_URI", help="MLflow model directory or URI")
     parser.add_argument("--name", required=True, help="registered model name")
@@ -39,7 +46,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="tag the version (repeatable)",
     )
     parser.add_argument("--description", help="version description")
-    parser.add_argument("--json", action="store_true", help="print the entry as JSON")
     parser.set_defaults(run=run)
 
 
@@ -51,16 +57,19 @@ def _tag(raw: str) -> tuple[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hokusai.registry import ModelRegistry
+    with progress_for(args.quiet) as progress:
+        progress.update("loading MLflow")
+        from hokusai.registry import ModelRegistry
 
-    with ModelRegistry() as registry:
-        entry = registry.register_model(
-            args.model,
-            args.name,
-            tags=dict(args.tag),
-            alias=args.alias,
-            description=args.description,
-        )
+        with ModelRegistry() as registry:
+            progress.update(f"registering {args.name} (staging and upload)")
+            entry = registry.register_model(
+                args.model,
+                args.name,
+                tags=dict(args.tag),
+                alias=args.alias,
+                description=args.description,
+            )
     if args.json:
         print_json(entry.as_dict())
     else:
@@ -84,7 +93,9 @@ def print_entry(entry: ModelRegistryEntry) -> None:
         ("source", str(entry.source)),
         ("run id", str(entry.run_id)),
     ]
-    rows += [(f"tag {k}", v) for k, v in sorted(entry.tags.items())]
+    rows += [
+        (f"tag {k}", v) for k, v in sorted(entry.tags.items()) if v.strip() not in _EMPTY_VALUES
+    ]
     if entry.reason:
         rows.append(("reason", entry.reason))
     print_table(rows)

@@ -10,20 +10,22 @@ import argparse
 from collections.abc import Sequence
 
 from hokusai.cli.output import EXIT_OK, print_json, print_table, style
+from hokusai.cli.parsing import Subparsers, add_command
 from hokusai.models import ProbeResult, RegistryStatus
 from hokusai.pending import DamagedRecord, PendingRegistration
 from hokusai.sync import record_dict
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "status",
-        help="the registry's mode and reachability, and pending registrations",
+        summary="the registry's mode and reachability, and pending registrations",
         description="Show the mode, the URIs, the key (masked) and a fresh check of the hosted "
         "registry, then the registrations made locally during an outage that `hokusai sync` "
-        "has not pushed yet.",
+        "has not pushed yet. `hokusai models list --local` lists the local store itself.",
+        exit_codes="  2  the configuration is invalid (status only reports; doctor judges)",
     )
-    parser.add_argument("--json", action="store_true", help="print the status as JSON")
     parser.add_argument(
         "--no-probe", action="store_true", help="do not contact the hosted registry"
     )

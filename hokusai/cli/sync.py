@@ -1,74 +1,78 @@
 """``hokusai sync``: push registrations made locally during an outage, each exactly once.
 
 Exit codes: 0 every pending registration is on the hosted registry (or, with ``--dry-run``,
-the plan was made); 7 some failed or were not attempted (they stay pending: run it again), or
-some pending files are damaged (moved to ``pending/damaged/``) or from a newer hokusai;
-1 another sync is running (or the local store failed); 2 the mode has no hosted registry;
-3, 4, 5, 6 nothing could be pushed (key missing or rejected, no permission, unreachable, TLS),
-with every record left pending.
+every one could be pushed); 7 some failed or were not attempted (they stay pending: run it
+again), some would fail (``--dry-run``), or some pending files are damaged (moved to
+``pending/damaged/``) or from a newer hokusai; 1 another sync is running (or the local store
+failed); 2 the mode has no hosted registry; 3, 4, 5, 6 nothing could be pushed (key missing or
+rejected, no permission, unreachable, TLS), with every record left pending.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+from typing import Any
 
 from hokusai.cli.output import EXIT_OK, EXIT_PARTIAL, print_json, print_table, style
+from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
+from hokusai.cli.progress import progress_for
 from hokusai.cli.status import print_damaged
 from hokusai.errors import HokusaiError, RateLimitedError, RegistryUnavailableError
-from hokusai.sync import SyncEvent, SyncItem, SyncReport, sync_pending
-
-_STAGE_TEXT = {
-    "checking": "checking the hosted registry",
-    "downloading": "reading the local model files",
-    "uploading": "uploading",
-}
+from hokusai.sync import SyncItem, SyncReport, sync_pending
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def add_parser(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "sync",
-        help="push pending local registrations to the hosted registry",
+        summary="push pending local registrations to the hosted registry",
         description="Push every registration made locally while the hosted registry was "
         "unreachable. Safe to interrupt and run again: nothing is registered twice.",
+        exit_codes="  7  some failed or were not attempted (with --dry-run: some would fail); "
+        "they stay pending\n" + COMMON_EXIT_CODES,
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would be pushed; change nothing"
     )
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(run=run)
 
 
-def _progress(event: SyncEvent) -> None:
-    # Only when there are several: one record's progress is just noise before its result.
-    if event.total < 2:
-        return
-    record = event.record
-    prefix = f"[{event.index}/{event.total}] {record.name} (local version {record.local_version})"
-    if event.item is not None:
-        print(f"{prefix}: {_outcome_text(event.item)}", file=sys.stderr)
-    else:
-        print(f"{prefix}: {_STAGE_TEXT[event.stage]}...", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
-    from hokusai.registry import ModelRegistry
+    with progress_for(args.quiet) as progress:
+        from hokusai.registry import ModelRegistry
 
-    with ModelRegistry() as registry:
-        report = sync_pending(registry, dry_run=args.dry_run, progress=_progress)
+        with ModelRegistry() as registry:
+            # Any callback that takes a SyncEvent works here; the display stays in the CLI.
+            report = sync_pending(registry, dry_run=args.dry_run, progress=progress.sync_event)
     if args.json:
-        print_json(report.as_dict())
+        print_json(_report_json(report))
     else:
         _print(report)
-    return EXIT_OK if report.dry_run or report.complete else EXIT_PARTIAL
+    return EXIT_OK if _settled(report) else EXIT_PARTIAL
 
 
-def _outcome_text(item: SyncItem) -> str:
+def _settled(report: SyncReport) -> bool:
+    if report.dry_run:
+        # A plan with a record that cannot be pushed is not a plan that works.
+        return not report.having("failed") and not report.damaged
+    return report.complete
+
+
+def _report_json(report: SyncReport) -> dict[str, Any]:
+    data: dict[str, Any] = report.as_dict()
+    if report.dry_run:
+        for item in data.get("items", []):
+            if item.get("outcome") == "failed":
+                item["outcome"] = "would-fail"
+    return data
+
+
+def _outcome_text(item: SyncItem, dry_run: bool = False) -> str:
     text = {
         "pushed": f"pushed as version {item.remote_version}",
         "already-present": f"already on the registry as version {item.remote_version}",
         "would-push": "would be pushed",
-        "failed": "failed",
+        "failed": "would fail" if dry_run else "failed",
         "not-attempted": "not attempted",
     }[item.outcome]
     if item.note:
@@ -85,13 +89,16 @@ def _print(report: SyncReport) -> None:
             print("Nothing to sync: no registrations are pending.")
         return
     print_table(
-        [(f"{i.record.name} v{i.record.local_version}", _outcome_text(i)) for i in report.items]
+        [
+            (f"{i.record.name} v{i.record.local_version}", _outcome_text(i, report.dry_run))
+            for i in report.items
+        ]
     )
     counts = report.counts
     if report.dry_run:
         summary = (
             f"Dry run: {counts['would-push']} would be pushed, {counts['already-present']} "
-            f"already on {report.remote_uri}; nothing was changed."
+            f"already on {report.remote_uri}, {counts['failed']} would fail; nothing was changed."
         )
         print(style(summary, "bold"))
         if report.remote_error is not None:

@@ -3,7 +3,8 @@
 1. the ``api_key`` argument, or the key of the ``HokusaiAuth`` passed as ``auth``;
 2. the process default set by ``hokusai.configure()`` / ``hokusai.setup()``;
 3. ``HOKUSAI_API_KEY``, then the legacy ``MLFLOW_TRACKING_TOKEN``;
-4. the key ``hokusai login`` stored (OS keyring, else ``$HOKUSAI_HOME/credentials``);
+4. the key ``hokusai login`` stored (OS keyring, else ``$HOKUSAI_HOME/credentials``), for the
+   profile named by the ``profile`` argument, else ``HOKUSAI_PROFILE``, else ``default``;
 5. the earlier SDK's ``[default] api_key`` in ``$HOKUSAI_HOME/config``: read, warned about as
    deprecated, never written.
 
@@ -27,6 +28,7 @@ from hokusai.notices import warn_once
 logger = logging.getLogger(__name__)
 
 ENV_KEYS = ("HOKUSAI_API_KEY", "MLFLOW_TRACKING_TOKEN")
+PROFILE_ENV = "HOKUSAI_PROFILE"
 # ModelRegistry(auth=HokusaiAuth(...)) passes the auth's key, with its source, under this name.
 AUTH_CREDENTIALS = "auth_credentials"
 
@@ -61,7 +63,19 @@ def stored_key(
     prompt for nothing)."""
     if _earlier_key(arguments, environ, process):
         return None
-    return credential_store.load_key(resolve_home_path(arguments, environ))
+    profile = resolve_profile(arguments, environ)
+    return credential_store.load_key(resolve_home_path(arguments, environ), profile)
+
+
+def resolve_profile(arguments: Mapping[str, object], environ: Mapping[str, str]) -> str:
+    """Which stored key to use: the ``profile`` argument > ``HOKUSAI_PROFILE`` > ``default``."""
+    given = arguments.get("profile")
+    if given is not None:
+        return credential_store.check_profile(str(given), source="the profile argument")
+    raw = environ.get(PROFILE_ENV, "").strip()
+    if raw:
+        return credential_store.check_profile(raw, source=PROFILE_ENV)
+    return credential_store.DEFAULT_PROFILE
 
 
 def legacy_file_key(

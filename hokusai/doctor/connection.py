@@ -98,6 +98,8 @@ class ConnectionChecks:
         first = "Check your network (VPN, proxy, firewall)."
         if self.config.mode.value.value == "remote":
             return f"{first} In remote mode registrations fail until it answers."
+        if self.config.api_key is None:
+            return f"{first} Registrations go to the local store meanwhile."
         return f"{first} Meanwhile registrations go to the local store; `hokusai sync` pushes them."
 
     def dns(self, host: str, port: int) -> Check:

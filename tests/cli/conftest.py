@@ -6,6 +6,7 @@ run checks that no API key from the suite shows up in what the user sees.
 
 from __future__ import annotations
 
+import io
 import shutil
 import ssl
 from collections.abc import Callable
@@ -59,6 +60,13 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
         return result
 
     return run
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal: prompts and progress lines appear on it."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 class FakeNetwork:

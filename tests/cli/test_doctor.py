@@ -82,7 +82,8 @@ def test_json_report_has_every_setting_with_its_source_and_every_check(
 @pytest.mark.parametrize(
     ("key", "fault", "code", "failing", "says"),
     [
-        (None, None, EXIT_AUTH, "registry read", "No API key is set"),
+        # No key is the first thing to fix, whatever the network says.
+        (None, None, EXIT_AUTH, "configuration", "No API key is set"),
         (UNKNOWN_KEY, None, EXIT_AUTH, "registry read", "Invalid or expired API key"),
         (KEYS["alice"], Fault.key_required(), EXIT_AUTH, "registry read", "saw no API key"),
         (KEYS["outsider"], None, EXIT_PERMISSION, "registry read", "REGISTRY_ADMIN_REQUIRED"),

@@ -17,7 +17,8 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from hokusai.cli.output import EXIT_AUTH, EXIT_OK, EXIT_PERMISSION, EXIT_UNAVAILABLE
-from tests.cli.conftest import UNKNOWN_KEY, Cli, assert_no_secret
+from hokusai.credential_store import keyring_entry
+from tests.cli.conftest import UNKNOWN_KEY, Cli, Terminal, assert_no_secret
 from tests.conftest import KEYS
 
 ALICE = KEYS["alice"]
@@ -70,6 +71,11 @@ def type_key(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(key + "\n"))
 
 
+def prompt_gives(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": key)
+
+
 @pytest.fixture
 def registry(fake: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("HOKUSAI_TRACKING_URI", fake.tracking_uri)
@@ -106,10 +112,12 @@ def test_login_without_a_keyring_writes_a_0600_file_then_whoami_and_logout(
 def test_login_with_a_keyring_stores_nothing_on_disk(
     cli: Cli, registry: Any, home: Path, monkeypatch: pytest.MonkeyPatch, memory_keyring: Any
 ) -> None:
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": ALICE)
+    prompt_gives(monkeypatch, ALICE)
     result = cli("login")
     assert result.code == EXIT_OK and "stored in OS keyring" in result.out
-    assert memory_keyring.secrets == {("hokusai", "api_key"): ALICE}
+    # This test's HOKUSAI_HOME is not ~/.hokusai: its own service name, never the real one's.
+    assert memory_keyring.secrets == {(keyring_entry(home)[0], "api_key"): ALICE}
+    assert keyring_entry(home)[0].startswith("hokusai:")
     assert not (home / "credentials").exists()
 
     who = cli("whoami")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from hokusai.cli.output import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE, EXIT_USAGE
 from hokusai.testing.faults import Fault
-from tests.cli.conftest import Cli, assert_no_secret
+from tests.cli.conftest import Cli, Terminal, assert_no_secret
 from tests.conftest import KEYS
 
 NAMES = ("churn", "fraud", "upsell")
@@ -66,7 +67,7 @@ def test_sync_pushes_everything_with_tags_and_alias(
         result = cli("--debug", "sync")
     assert result.code == EXIT_OK
     assert "Pushed 3, already present 0, failed 0" in result.out
-    assert "[2/3] fraud (local version 1): uploading..." in result.err  # progress on stderr
+    assert "[2/3]" not in result.err  # stderr is not a terminal: no progress lines in logs
     assert_no_secret(caplog.text)
     for name in NAMES:
         [version] = outage.model_versions(name)
@@ -74,6 +75,19 @@ def test_sync_pushes_everything_with_tags_and_alias(
         assert outage.state.registered_models[name].aliases == {"champion": 1}
     assert pending_names(cli) == []
     assert "Nothing to sync" in cli("sync").out
+
+
+def test_on_a_terminal_sync_shows_each_record_s_stage_then_erases_the_line(
+    cli: Cli, outage: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    result = cli("sync")
+    assert result.code == EXIT_OK
+    shown = screen.getvalue()
+    assert "[2/3] fraud v1: uploading" in shown
+    assert "[3/3]" in shown and shown.endswith("\r\033[K")  # the line is gone at the end
+    assert "Pushed 3" in result.out  # the result itself is on stdout as before
 
 
 def test_an_interrupted_sync_resumes_without_duplicates(cli: Cli, outage: Any) -> None:
