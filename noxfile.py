@@ -155,7 +155,18 @@ def quickstart(session: nox.Session) -> None:
 
 
 @nox.session
-def benchmark(session: nox.Session) -> None:
-    """Print how fast the SDK decides: probe, fallback, breaker, import time."""
+def bench(session: nox.Session) -> None:
+    """The SDK against raw MLflow on the real server stack: one table (docs/performance.md).
+
+    Not a default session (it takes minutes and wants a quiet machine). ``-- --quick`` runs
+    fewer repetitions with a smaller model; ``-- --model-mb 1024`` runs the full 1 GB row.
+    """
     session.install("-e", TEST_EXTRAS)
-    session.run("python", "benchmarks/fallback_latency.py", env=TEST_ENV)
+    env = {**TEST_ENV, "REAL_SERVER_MLFLOW_PYTHON": _mlflow_server_python(session)}
+    session.run("python", "-m", "benchmarks", *session.posargs, env=env)
+
+
+@nox.session
+def benchmark(session: nox.Session) -> None:
+    """The former name of ``bench``."""
+    bench(session)

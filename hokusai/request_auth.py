@@ -127,8 +127,12 @@ _active: contextvars.ContextVar[Binding | None] = contextvars.ContextVar(
 
 
 def bind(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> Binding:
-    """Send ``key`` on every MLflow request under ``uri`` until ``unbind``."""
-    install_provider()
+    """Send ``key`` on every MLflow request under ``uri`` until ``unbind``.
+
+    MLflow itself (2 s to import) is told about the provider on the binding's first use
+    (``acting_as``, ``pinned``), so that a registry which has made no call has not imported it.
+    """
+    _select_provider()
     return _table.add(uri, key, allow_insecure_http)
 
 
@@ -145,6 +149,8 @@ def release_under(uri: str) -> int:
 @contextmanager
 def acting_as(binding: Binding | None) -> Iterator[None]:
     """Within this block, this thread's requests under the binding's URI use its key."""
+    if binding is not None:
+        _register_provider()
     token = _active.set(binding)
     try:
         yield
@@ -164,6 +170,7 @@ def pinned(binding: Binding | None, log: ResponseLog | None = None) -> Iterator[
     if binding is None:
         yield
         return
+    _register_provider()
     with _table.pin_lock(binding.prefix):
         _table.pin(binding, log)
         try:
@@ -211,16 +218,18 @@ class HokusaiRequestAuthProvider:
 
 
 _install_lock = threading.Lock()
+_registered = False
 
 
 def install_provider() -> None:
-    """Make MLflow route its requests through ``BearerAuth``.
+    """Make MLflow route its requests through ``BearerAuth``."""
+    _select_provider()
+    _register_provider()
 
-    Sets the non-secret switch ``MLFLOW_TRACKING_AUTH=hokusai`` unless it is already set to
-    something else (then the user chose another auth scheme, and our key could not be sent),
-    and registers the provider directly when the package's entry point is not installed
-    (running from a source tree).
-    """
+
+def _select_provider() -> None:
+    """Set the non-secret switch ``MLFLOW_TRACKING_AUTH=hokusai`` unless it is already set to
+    something else (then the user chose another auth scheme, and our key could not be sent)."""
     with _install_lock:
         current = os.environ.get(_AUTH_SWITCH, "").strip()
         if current and current != PROVIDER_NAME:
@@ -230,11 +239,21 @@ def install_provider() -> None:
                 hint=f"Unset {_AUTH_SWITCH} (hokusai sets it to {PROVIDER_NAME!r} itself).",
             )
         os.environ[_AUTH_SWITCH] = PROVIDER_NAME
+
+
+def _register_provider() -> None:
+    """Register the provider with MLflow when the package's entry point is not installed
+    (running from a source tree); imports MLflow, so it waits for the first MLflow call."""
+    global _registered
+    if _registered:
+        return
+    with _install_lock:
         from mlflow.tracking.request_auth import registry
 
         providers = registry._request_auth_provider_registry
         if not any(p.get_name() == PROVIDER_NAME for p in providers):
             providers.register(HokusaiRequestAuthProvider)  # type: ignore[no-untyped-call]
+        _registered = True
 
 
 def auth_for(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> BearerAuth:
