@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,7 @@ from hokusai.config.sources import Setting
 from hokusai.config.tracking import TrackingConfig
 from hokusai.pending import PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
+from hokusai.retry_policy import RetryPolicy
 from hokusai.testing.mock_registry import store_for_home
 
 
@@ -95,6 +97,16 @@ class Container(containers.DeclarativeContainer):
         CircuitBreaker, probe=probe, cooldown=tracking_config.provided.breaker_cooldown.value
     )
     pending_store = providers.Singleton(PendingStore, tracking_config.provided.pending_dir)
+    # Waiting out 429/503 around each registry operation; tests swap the sleep (and clock).
+    retry_sleep = providers.Object(time.sleep)
+    retry_clock = providers.Object(time.monotonic)
+    retry_policy = providers.Singleton(
+        RetryPolicy,
+        deadline=tracking_config.provided.retry_deadline.value,
+        source=tracking_config.provided.retry_deadline.source,
+        sleep=retry_sleep,
+        clock=retry_clock,
+    )
 
     remote_store = providers.Singleton(
         MlflowStoreBackend,
@@ -127,6 +139,7 @@ class Container(containers.DeclarativeContainer):
         breaker=breaker,
         pending=pending_store,
         has_key=_has_key,
+        retry=retry_policy,
     )
     # Same parts, but an unreachable registry raises instead of falling back.
     remote_backend = providers.Singleton(

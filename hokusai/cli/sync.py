@@ -36,6 +36,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--dry-run", action="store_true", help="show what would be pushed; change nothing"
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="records pushed at once, 1-64 (default: HOKUSAI_SYNC_CONCURRENCY, else 4)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -55,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     from hokusai.registry import ModelRegistry
 
     with ModelRegistry() as registry:
-        report = sync_pending(registry, dry_run=args.dry_run, progress=_progress)
+        report = sync_pending(
+            registry, dry_run=args.dry_run, concurrency=args.concurrency, on_progress=_progress
+        )
     if args.json:
         print_json(report.as_dict())
     else:
