@@ -27,6 +27,7 @@ from hokusai.errors import (
     TLSError,
 )
 from hokusai.http_trace import SeenResponse
+from hokusai.retry_policy import parse_retry_after
 
 UNAVAILABLE_STATUSES = frozenset({500, 502, 503, 504})
 
@@ -86,7 +87,7 @@ def from_response(
             **ctx.kwargs(),
         )
     if status == 429:
-        retry_after = _seconds(headers.get("Retry-After"))
+        retry_after = parse_retry_after(headers.get("Retry-After"))
         wait = f" Retry after {retry_after:g} s." if retry_after is not None else ""
         return RateLimitedError(
             f"The registry is rate limiting this key (HTTP 429) {where}.{wait}",
@@ -99,6 +100,7 @@ def from_response(
         return RegistryUnavailableError(
             f"The registry failed {where} (HTTP {status}{_unless_bare(detail, status)}).",
             reason=reason,
+            retry_after=parse_retry_after(headers.get("Retry-After")),
             status=status,
             **ctx.kwargs(),
         )
@@ -209,15 +211,6 @@ def from_mlflow(
     if code in ("INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE"):
         status = 500
     return from_response(status, body, {}, ctx)
-
-
-def _seconds(raw: str | None) -> float | None:
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
 
 
 def _unless_bare(detail: str, status: int) -> str:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ from hokusai.http_bounds import RegistryTransport, watched_session
 from hokusai.mlflow_tls import TlsSettings
 from hokusai.pending import PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
+from hokusai.retry_policy import RetryPolicy
 from hokusai.testing.mock_registry import store_for_home
 
 
@@ -119,6 +121,16 @@ class Container(containers.DeclarativeContainer):
         CircuitBreaker, probe=probe, cooldown=tracking_config.provided.breaker_cooldown.value
     )
     pending_store = providers.Singleton(PendingStore, tracking_config.provided.pending_dir)
+    # Waiting out 429/503 around each registry operation; tests swap the sleep (and clock).
+    retry_sleep = providers.Object(time.sleep)
+    retry_clock = providers.Object(time.monotonic)
+    retry_policy = providers.Singleton(
+        RetryPolicy,
+        deadline=tracking_config.provided.retry_deadline.value,
+        source=tracking_config.provided.retry_deadline.source,
+        sleep=retry_sleep,
+        clock=retry_clock,
+    )
 
     remote_store = providers.Singleton(
         MlflowStoreBackend,
@@ -153,6 +165,7 @@ class Container(containers.DeclarativeContainer):
         breaker=breaker,
         pending=pending_store,
         has_key=_has_key,
+        retry=retry_policy,
     )
     # Same parts, but an unreachable registry raises instead of falling back.
     remote_backend = providers.Singleton(

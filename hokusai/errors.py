@@ -316,8 +316,17 @@ class RegistryUnavailableError(MLflowConnectionError):
         "registry answers."
     )
 
-    def __init__(self, message: str, *, reason: str = "unavailable", **kwargs: object) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = "unavailable",
+        retry_after: float | None = None,
+        **kwargs: object,
+    ) -> None:
         self.reason = reason
+        # A 503's Retry-After in seconds: the registry asks to be tried again then.
+        self.retry_after = retry_after
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 

@@ -180,11 +180,25 @@ class ModelRegistry:
         """The wiring this registry was built from (read-only use: CLI, sync, tests)."""
         return self._container
 
-    def sync(self, *, dry_run: bool = False, progress: Progress | None = None) -> SyncReport:
-        """Push registrations made locally during an outage to the remote, each exactly once."""
+    def sync(
+        self,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        concurrency: int | None = None,
+        on_progress: Progress | None = None,
+    ) -> SyncReport:
+        """Push registrations made locally during an outage to the remote, each exactly once,
+        ``concurrency`` at a time (see :func:`hokusai.sync.sync_pending`)."""
         from hokusai.sync import sync_pending
 
-        return sync_pending(self, dry_run=dry_run, progress=progress)
+        return sync_pending(
+            self,
+            dry_run=dry_run,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            progress=progress,
+        )
 
     def pending_store(self) -> PendingStore:
         store: PendingStore = self._container.pending_store()

@@ -7,10 +7,16 @@ that was interrupted, or whose write was applied but whose answer was lost, simp
 the record is found on the remote, completed (its alias is a separate request and may be
 missing) and marked pushed. A record is marked pushed only after the remote holds it.
 
+Records are pushed ``concurrency`` at a time (``HOKUSAI_SYNC_CONCURRENCY``, default 4). Each
+record is handled by one thread of one sync: one sync runs per ``HOKUSAI_HOME`` (a file lock),
+and within it every record is taken once, so concurrency changes the pace, not the count. A
+429 or 503 is waited out per record (``hokusai.retry_policy``); a rejected key or a failed TLS
+check stops the records not yet started.
+
 ::
 
     with ModelRegistry() as registry:
-        report = sync_pending(registry)
+        report = sync_pending(registry, concurrency=8, on_progress=print)
         report.counts   # {'pushed': 2, 'already-present': 1, 'failed': 0, ...}
 """
 
@@ -18,9 +24,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -42,6 +50,7 @@ from hokusai.locks import try_lock
 from hokusai.models import TAG_IDEMPOTENCY_KEY, ModelRegistryEntry, ModelSource, RegistrationRequest
 from hokusai.pending import DamagedRecord, PendingRegistration, PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
+from hokusai.retry_policy import Kind, RetryPolicy, no_retries
 
 if TYPE_CHECKING:
     from hokusai.registry import ModelRegistry
@@ -125,13 +134,19 @@ class SyncReport:
 
 @dataclass(frozen=True)
 class SyncEvent:
-    """Progress: record ``index`` of ``total`` reached ``stage`` (``item`` is set when done)."""
+    """Progress: record ``index`` of ``total`` reached ``stage`` (``item`` is set when done).
+
+    Records are pushed concurrently, so events of different records interleave; ``finished``
+    counts the records done so far (this one included once its stage is ``done``). Events are
+    delivered one at a time, never from two threads at once.
+    """
 
     index: int
     total: int
     record: PendingRegistration
     stage: Stage
     item: SyncItem | None = None
+    finished: int = 0
 
 
 Progress = Callable[[SyncEvent], None]
@@ -147,6 +162,7 @@ class SyncParts:
     pending: PendingStore
     probe: ConnectivityProbe
     breaker: CircuitBreaker
+    retry: RetryPolicy = field(default_factory=no_retries)
 
     @classmethod
     def of(cls, registry: ModelRegistry) -> SyncParts:
@@ -159,6 +175,7 @@ class SyncParts:
             pending=container.pending_store(),
             probe=container.probe(),
             breaker=container.breaker(),
+            retry=container.retry_policy(),
         )
 
 
@@ -166,15 +183,22 @@ def sync_pending(
     registry: ModelRegistry | SyncParts,
     *,
     dry_run: bool = False,
+    concurrency: int | None = None,
+    on_progress: Progress | None = None,
     progress: Progress | None = None,
 ) -> SyncReport:
     """Push every pending registration to the remote registry; see the module docstring.
 
-    Raises ConfigurationError when the mode has no remote, and the probe's typed error
-    (AuthenticationError, RegistryUnavailableError, ...) when nothing can be pushed at all;
-    pending records are then untouched. A dry run reads the remote when it can, writes nothing.
+    ``concurrency``: records pushed at once (default: the ``sync_concurrency`` setting).
+    ``on_progress`` (or its older name ``progress``) is called with a :class:`SyncEvent` as
+    each record moves on. Raises ConfigurationError when the mode has no remote or
+    ``concurrency`` is out of range, and the probe's typed error (AuthenticationError,
+    RegistryUnavailableError, ...) when nothing can be pushed at all; pending records are then
+    untouched. A dry run reads the remote when it can, writes nothing.
     """
     parts = registry if isinstance(registry, SyncParts) else SyncParts.of(registry)
+    workers = _concurrency(parts, concurrency)
+    report_progress = on_progress or progress or _ignore
     store = parts.pending
     records = store.pending()
     uri = parts.config.remote_uri.value
@@ -192,9 +216,20 @@ def sync_pending(
     pusher = _Pusher(parts, dry_run=dry_run, remote_readable=remote_error is None)
     with nullcontext() if dry_run else _exclusive(store.directory):
         damaged = _set_aside(store, damaged, dry_run)
-        items = tuple(pusher.run(records, progress or _ignore))
+        items = pusher.run(records, report_progress, workers)
         _settle(parts, unsettled)
     return SyncReport(uri, dry_run, items, remote_error, damaged)
+
+
+def _concurrency(parts: SyncParts, given: int | None) -> int:
+    if given is None:
+        return parts.config.sync_concurrency.value
+    if isinstance(given, bool) or not isinstance(given, int) or not 1 <= given <= 64:
+        raise ConfigurationError(
+            f"concurrency must be a whole number from 1 to 64, got {given!r}.",
+            hint="Pass --concurrency N (or set HOKUSAI_SYNC_CONCURRENCY) with N from 1 to 64.",
+        )
+    return given
 
 
 def _unsettled(parts: SyncParts) -> list[PendingRegistration]:
@@ -271,10 +306,21 @@ def _preflight(parts: SyncParts) -> HokusaiError | None:
     if config.api_key is None:
         return no_key_error(config)
     # A fresh probe, not the breaker's memory: a sync is how the user says "it is back now".
+    try:
+        parts.retry.run(lambda: _raise_unless_reachable(parts), kind=Kind.IDEMPOTENT, action=_CHECK)
+    except HokusaiError as error:
+        return error
+    parts.breaker.reset()
+    return None
+
+
+_CHECK = "checking the registry before a sync"
+
+
+def _raise_unless_reachable(parts: SyncParts) -> None:
     outcome = parts.probe.check()
-    if outcome.reachable:
-        parts.breaker.reset()
-    return outcome.error
+    if outcome.error is not None:
+        raise outcome.error
 
 
 class _Pusher:
@@ -283,17 +329,34 @@ class _Pusher:
         self._dry_run = dry_run
         self._remote_readable = remote_readable
 
-    def run(self, records: list[PendingRegistration], progress: Progress) -> Iterator[SyncItem]:
-        stopped: HokusaiError | None = None
-        total = len(records)
-        for index, record in enumerate(records, start=1):
-            if stopped is not None:
-                item = SyncItem(record, "not-attempted", error=stopped)
-            else:
-                item = self._one(record, _stage_reporter(progress, index, total, record))
-                stopped = self._stop_reason(item.error)
-            progress(SyncEvent(index, total, record, "done", item))
-            yield item
+    def run(
+        self, records: list[PendingRegistration], progress: Progress, workers: int
+    ) -> tuple[SyncItem, ...]:
+        """Every record's outcome, in the order of ``records``; ``workers`` at a time."""
+        run = _Run(len(records), progress)
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(workers, len(records))), thread_name_prefix="hokusai-sync"
+        ) as pool:
+            futures = [
+                pool.submit(self._take, run, index, record)
+                for index, record in enumerate(records, start=1)
+            ]
+            try:
+                return tuple(f.result() for f in futures)
+            except BaseException:
+                # Interrupted: records not started stay pending; those under way finish.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+
+    def _take(self, run: _Run, index: int, record: PendingRegistration) -> SyncItem:
+        stopped = run.stopped
+        if stopped is not None:
+            item = SyncItem(record, "not-attempted", error=stopped)
+        else:
+            item = self._one(record, lambda stage: run.report(index, record, stage))
+            run.stop(self._stop_reason(item.error))
+        run.report(index, record, "done", item)
+        return item
 
     def _stop_reason(self, error: HokusaiError | None) -> HokusaiError | None:
         if error is None or isinstance(error, _STOPS_THE_RUN):
@@ -371,8 +434,12 @@ class _Pusher:
         )
 
     def _on_remote(self, record: PendingRegistration) -> ModelRegistryEntry | None:
-        found = self._parts.remote.search_versions(
-            name=record.name, tags={TAG_IDEMPOTENCY_KEY: record.idempotency_key}
+        found = self._parts.retry.run(
+            lambda: self._parts.remote.search_versions(
+                name=record.name, tags={TAG_IDEMPOTENCY_KEY: record.idempotency_key}
+            ),
+            kind=Kind.IDEMPOTENT,
+            action=f"looking for {record.name!r} on the registry",
         )
         return found[0] if found else None
 
@@ -407,23 +474,51 @@ class _Pusher:
             report("downloading")
             files = self._parts.local.download(record.name, record.local_version, Path(tmp))
             report("uploading")
-            return self._parts.remote.register(
-                RegistrationRequest(
-                    name=record.name,
-                    source=ModelSource(local_dir=files),
-                    tags=dict(record.tags),
-                    # The same key: a version already holding it is returned, not duplicated.
-                    idempotency_key=record.idempotency_key,
-                    description=record.description,
-                    alias=record.alias,
-                )
+            request = RegistrationRequest(
+                name=record.name,
+                source=ModelSource(local_dir=files),
+                tags=dict(record.tags),
+                # The same key: a version already holding it is returned, not duplicated.
+                idempotency_key=record.idempotency_key,
+                description=record.description,
+                alias=record.alias,
+            )
+            return self._parts.retry.run(
+                lambda: self._parts.remote.register(request),
+                # register() looks up the key before it creates anything.
+                kind=Kind.KEYED,
+                action=f"pushing {record.name!r}",
             )
 
 
-def _stage_reporter(
-    progress: Progress, index: int, total: int, record: PendingRegistration
-) -> Callable[[Stage], None]:
-    return lambda stage: progress(SyncEvent(index, total, record, stage))
+class _Run:
+    """What the threads of one sync share: the stop reason and the progress callback."""
+
+    def __init__(self, total: int, progress: Progress) -> None:
+        self._total = total
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._finished = 0
+        self._stopped: HokusaiError | None = None
+
+    @property
+    def stopped(self) -> HokusaiError | None:
+        with self._lock:
+            return self._stopped
+
+    def stop(self, reason: HokusaiError | None) -> None:
+        with self._lock:
+            self._stopped = self._stopped or reason
+
+    def report(
+        self, index: int, record: PendingRegistration, stage: Stage, item: SyncItem | None = None
+    ) -> None:
+        # One event at a time: a progress renderer need not be thread-safe.
+        with self._lock:
+            if stage == "done":
+                self._finished += 1
+            event = SyncEvent(index, self._total, record, stage, item, self._finished)
+            self._progress(event)
 
 
 def _alias_note(record: PendingRegistration) -> str | None:

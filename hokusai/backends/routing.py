@@ -20,6 +20,7 @@ from hokusai.models import ModelRegistryEntry, ProbeResult, RegistrationRequest
 from hokusai.notices import warn_once
 from hokusai.pending import PendingRegistration, PendingStore
 from hokusai.probe import CircuitBreaker
+from hokusai.retry_policy import Kind, RetryPolicy, no_retries
 
 logger = logging.getLogger("hokusai")
 
@@ -44,6 +45,7 @@ class RoutedBackend:
         breaker: CircuitBreaker,
         pending: PendingStore,
         has_key: bool,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._policy = policy
         self._remote = remote
@@ -51,6 +53,7 @@ class RoutedBackend:
         self._breaker = breaker
         self._pending = pending
         self._has_key = has_key
+        self._retry = retry or no_retries()
         self._last_target = "remote" if policy == "remote" or has_key else "local"
 
     @property
@@ -101,17 +104,23 @@ class RoutedBackend:
         *,
         fallback: bool = True,
         before_fallback: Callable[[RegistryUnavailableError], None] | None = None,
+        kind: Kind = Kind.IDEMPOTENT,
+        action: str = "reading the registry",
     ) -> tuple[T, RegistryUnavailableError | None]:
         """Run ``call`` on the remote, or on the local store when it is unreachable.
 
         Only writes fall back (``fallback``): a read answered by the local store would return
         another model under the same name and version, and nothing in a loaded model says so.
+        A 429 or 503 is waited out first (``hokusai.retry_policy``, as ``kind`` allows); only
+        what is left when the retry deadline passes reaches the fallback.
         """
-        backend, why = self._pick(fallback=fallback)
+        backend, why = self._retry.run(
+            lambda: self._pick(fallback=fallback), kind=Kind.IDEMPOTENT, action=action
+        )
         if backend is self._remote:
             try:
                 self._last_target = "remote"
-                return call(backend), None
+                return self._retry.run(lambda: call(backend), kind=kind, action=action), None
             except RegistryUnavailableError as exc:
                 if self._policy == "remote":
                     # No fallback to speed up: let an immediate retry try the registry again.
@@ -157,7 +166,11 @@ class RoutedBackend:
         try:
             try:
                 entry, why = self._run(
-                    lambda backend: backend.register(request), before_fallback=record_intent
+                    lambda backend: backend.register(request),
+                    before_fallback=record_intent,
+                    # register() looks up the idempotency key before it creates anything.
+                    kind=Kind.KEYED,
+                    action=f"registering model {request.name!r}",
                 )
             except HokusaiError:
                 # The registration is nowhere, and the caller knows: no record may promise it.
@@ -192,7 +205,8 @@ class RoutedBackend:
         self._run(lambda b: b.set_tags(name, version, tags), fallback=False)
 
     def delete_version(self, name: str, version: str) -> None:
-        self._run(lambda b: b.delete_version(name, version), fallback=False)
+        # A repeated deletion of a version the first attempt removed would fail: not-found.
+        self._run(lambda b: b.delete_version(name, version), fallback=False, kind=Kind.ONCE)
 
     def download(self, name: str, version: str, dst: Path) -> Path:
         return self._run(lambda b: b.download(name, version, dst), fallback=False)[0]

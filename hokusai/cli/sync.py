@@ -34,6 +34,12 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would be pushed; change nothing"
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="records pushed at once, 1-64 (default: HOKUSAI_SYNC_CONCURRENCY, else 4)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -43,7 +49,12 @@ def run(args: argparse.Namespace) -> int:
 
         with ModelRegistry() as registry:
             # Any callback that takes a SyncEvent works here; the display stays in the CLI.
-            report = sync_pending(registry, dry_run=args.dry_run, progress=progress.sync_event)
+            report = sync_pending(
+                registry,
+                dry_run=args.dry_run,
+                concurrency=args.concurrency,
+                on_progress=progress.sync_event,
+            )
     if args.json:
         print_json(_report_json(report))
     else:

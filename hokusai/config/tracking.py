@@ -30,6 +30,7 @@ from hokusai.config.urls import host_of, is_hokusai_host, is_loopback, split_url
 from hokusai.credentials import ApiKey, Credentials
 from hokusai.errors import ConfigurationError, InsecureTransportError
 from hokusai.notices import warn_once
+from hokusai.retry_policy import DEFAULT_RETRY_DEADLINE, parse_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ DEFAULT_EXPERIMENT = "hokusai"
 DEFAULT_REQUEST_TIMEOUT = 30.0
 # Confirms that MLFLOW_TRACKING_URI, whatever its host, is the Hokusai registry.
 CONFIRM_LEGACY_URI = "HOKUSAI_TRUST_TRACKING_URI"
+DEFAULT_SYNC_CONCURRENCY = 4
+MAX_SYNC_CONCURRENCY = 64
 
 
 class Mode(StrEnum):
@@ -87,6 +90,10 @@ class TrackingConfig:
     experiment: Setting[str]
     home: Setting[Path]
     credentials: Credentials
+    # Sweep scale: how long one operation waits out 429/503, and how many records a sync
+    # pushes at once (hokusai.retry_policy, hokusai.sync).
+    retry_deadline: Setting[float]
+    sync_concurrency: Setting[int]
 
     @property
     def api_key(self) -> ApiKey | None:
@@ -178,6 +185,20 @@ class TrackingConfig:
             ),
             home=home,
             credentials=credentials or resolve_credentials(args, env, None, process),
+            retry_deadline=layers.pick(
+                argument="retry_deadline",
+                env=("HOKUSAI_RETRY_DEADLINE",),
+                file_key="retry_deadline",
+                parse=lambda raw, src: parse_deadline(raw, name=src),
+                default=DEFAULT_RETRY_DEADLINE,
+            ),
+            sync_concurrency=layers.pick(
+                argument="sync_concurrency",
+                env=("HOKUSAI_SYNC_CONCURRENCY",),
+                file_key="sync_concurrency",
+                parse=lambda raw, src: parse_concurrency(raw, name=src),
+                default=DEFAULT_SYNC_CONCURRENCY,
+            ),
         )
         config.check_transport()
         return config
@@ -237,6 +258,8 @@ class TrackingConfig:
                 self.trust_tracking_uri.source,
             ),
             ("experiment", self.experiment.value, self.experiment.source),
+            ("retry deadline (s)", f"{self.retry_deadline.value:g}", self.retry_deadline.source),
+            ("sync concurrency", str(self.sync_concurrency.value), self.sync_concurrency.source),
             ("HOKUSAI_HOME", str(self.home.value), self.home.source),
             ("API key", self.credentials.masked or "(none)", self.credentials.source or "-"),
         ]
@@ -420,3 +443,16 @@ __all__ = [
     "resolve_credentials",
     "resolve_home",
 ]
+
+
+def parse_concurrency(raw: str, *, name: str) -> int:
+    """How many records a sync pushes at once: a whole number from 1 to MAX_SYNC_CONCURRENCY."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_SYNC_CONCURRENCY:
+        raise ConfigurationError(
+            f"{name}={raw!r} must be a whole number from 1 to {MAX_SYNC_CONCURRENCY}."
+        )
+    return value

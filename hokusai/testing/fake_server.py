@@ -318,6 +318,8 @@ def _outcome(
         reply = serve()
         return reply[0], reply
     if fault.kind is FaultKind.STATUS:
+        if fault.applied:
+            serve()
         code = fault.http_status or 500
         return code, (code, dict(fault.headers), fault.body)
     if fault.kind is FaultKind.APPLIED_THEN_LOST:

@@ -25,7 +25,7 @@ import json as jsonlib
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.client import RemoteDisconnected
 from types import MappingProxyType
 from typing import Any
@@ -74,6 +74,8 @@ class Fault:
     http_status: int | None = None
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # An HTTP answer given after the server did the work (an upstream 503 after a write).
+    applied: bool = False
 
     # -- HTTP answers -------------------------------------------------------------------
     @classmethod
@@ -111,6 +113,12 @@ class Fault:
     def proxy_answer(cls, answer: ProxyAnswer) -> Fault:
         """Replay one of the proxy's own answers (see ``proxy_rules``)."""
         return cls.status(answer.status, json=answer.body, headers=answer.headers)
+
+    def after_applying(self) -> Fault:
+        """The same answer, given only after the request was served (its write applied)."""
+        if self.kind is not FaultKind.STATUS:
+            raise ValueError("only an HTTP answer can follow the applied request")
+        return replace(self, applied=True)
 
     # -- the production proxy's answers (docs: hokusai-proxy-contract) ---------------------
     @classmethod

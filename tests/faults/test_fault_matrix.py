@@ -357,10 +357,11 @@ def test_a_rate_limit_at_the_probe_says_when_to_retry(
     assert "Retry after 60 s" in str(caught.value)
 
 
-def test_a_transient_failure_is_not_retried_behind_the_callers_back(
+def test_with_retries_off_a_transient_failure_is_not_retried_behind_the_callers_back(
     fake: FakeRegistryServer, make_registry: MakeRegistry, model_dir: Path
 ) -> None:
-    """One 503 on a write in remote mode raises at once; calling again then succeeds."""
+    """With a retry deadline of 0 (the matrix's registries), one 503 on a write in remote mode
+    raises at once; calling again then succeeds."""
     fake.inject(Fault.auth_unavailable(), method="POST", path=r"/model-versions/create$")
     registry = make_registry(fake.tracking_uri, ALICE, "remote")
 

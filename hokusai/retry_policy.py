@@ -1,0 +1,196 @@
+"""Waiting out a registry that says "not now" (HTTP 429, 503), within a total deadline.
+
+A sweep of many workers pushes the hosted registry past its rate limit, and the proxy answers
+429 with ``Retry-After``; its key-validation service answers 503 with ``Retry-After`` when it
+is briefly overloaded. Both mean "come back later", not "gone" nor "refused", so one
+registry operation (a registration, a search, a read) is repeated until it succeeds or the
+retry deadline (``HOKUSAI_RETRY_DEADLINE``) would pass.
+
+What may be repeated is decided by whether a repeat could do the work twice:
+
+- a 429 comes from the proxy, which answers it *instead of* forwarding the request, so nothing
+  was applied: every operation may repeat;
+- a 503 may come from behind the proxy after a write was applied. Reads and writes that set a
+  value (``IDEMPOTENT``) repeat freely; a registration repeats because it is ``KEYED``: it
+  looks up its idempotency key before it creates anything (``MlflowStoreBackend.register``),
+  so a version that the failed attempt did create is found and returned, not made again. Any
+  other write (``ONCE``: a deletion) repeats only after a 429.
+
+Everything else (refused connections, timeouts, other statuses) is not retried here: the
+routing decides whether that falls back to the local store or raises.
+
+How long to wait: the answer's ``Retry-After`` (seconds or an HTTP-date) when it carried one,
+plus a little jitter so that workers told the same second do not all come back in the same
+instant; otherwise full-jitter exponential back-off. Never past the deadline: when the next
+wait would end after it, the last error is raised again, saying how long it waited and what
+to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+from hokusai.compat import StrEnum
+from hokusai.errors import (
+    ConfigurationError,
+    HokusaiError,
+    RateLimitedError,
+    RegistryUnavailableError,
+)
+
+logger = logging.getLogger("hokusai")
+
+T = TypeVar("T")
+
+DEFAULT_RETRY_DEADLINE = 120.0
+MAX_RETRY_DEADLINE = 3600.0
+# Back-off without Retry-After: the first wait is up to BASE seconds, doubling up to CAP.
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+# Spread added to a Retry-After wait: up to this share of it, at most MAX_SPREAD seconds.
+SPREAD = 0.2
+MAX_SPREAD = 2.0
+
+
+class Kind(StrEnum):
+    """What a repeat of the operation could do, given that an earlier attempt may have landed."""
+
+    IDEMPOTENT = "idempotent"  # reads, searches, setting a value: repeating changes nothing
+    KEYED = "keyed"  # creates that look up their idempotency key first
+    ONCE = "once"  # anything else: repeated only when certainly not applied (429)
+
+
+def parse_retry_after(raw: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delay-seconds or an HTTP-date.
+
+    None when absent or unreadable; a date in the past is 0.
+    """
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    current = now or datetime.now(timezone.utc)
+    return max(0.0, (when - current).total_seconds())
+
+
+def parse_deadline(raw: str, *, name: str) -> float:
+    """A retry deadline in seconds: 0 (no retries) up to MAX_RETRY_DEADLINE."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_RETRY_DEADLINE:
+        raise ConfigurationError(
+            f"{name}={raw!r} must be a number of seconds between 0 (no retries) and "
+            f"{MAX_RETRY_DEADLINE:g}."
+        )
+    return value
+
+
+def retryable(error: HokusaiError, kind: Kind) -> bool:
+    """Whether ``error`` means "come back later" and a repeat of ``kind`` is safe."""
+    if isinstance(error, RateLimitedError):
+        return True
+    return (
+        isinstance(error, RegistryUnavailableError)
+        and error.status == 503
+        # Artifact serving switched off upstream does not come back by waiting.
+        and error.reason != "artifacts-disabled"
+        and kind is not Kind.ONCE
+    )
+
+
+@dataclass
+class RetryPolicy:
+    """Repeats one registry operation on 429/503 until it succeeds or ``deadline`` would pass.
+
+    ``source`` names where the deadline came from, for the message when it passes. ``sleep``,
+    ``clock`` and ``draw`` (uniform in [0, 1)) are replaceable for tests.
+    """
+
+    deadline: float = DEFAULT_RETRY_DEADLINE
+    source: str = "default"
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    draw: Callable[[], float] = field(default=random.random)
+
+    def run(self, call: Callable[[], T], *, kind: Kind, action: str) -> T:
+        started = self.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except HokusaiError as error:
+                if self.deadline <= 0 or not retryable(error, kind):
+                    raise
+                waited = self.clock() - started
+                pause = self.wait_after(error, attempt)
+                if waited + pause > self.deadline:
+                    raise self._gave_up(error, attempt, waited, pause) from error
+                logger.info(
+                    "The registry said %s while %s; trying again in %.1f s (attempt %d).",
+                    "429 (rate limited)" if isinstance(error, RateLimitedError) else "503",
+                    action,
+                    pause,
+                    attempt + 1,
+                )
+                self.sleep(pause)
+
+    def wait_after(self, error: HokusaiError, attempt: int) -> float:
+        """The pause before attempt ``attempt + 1``."""
+        told = getattr(error, "retry_after", None)
+        if isinstance(told, int | float):
+            return float(told) + self.draw() * min(MAX_SPREAD, SPREAD * float(told))
+        return self.draw() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1))
+
+    def _gave_up(
+        self, error: HokusaiError, attempts: int, waited: float, pause: float
+    ) -> HokusaiError:
+        tried = f"{attempts} attempt{'s' if attempts > 1 else ''} over {waited:.1f} s"
+        message = (
+            f"{error.message} Gave up after {tried}: the next try (in {pause:.1f} s) would pass "
+            f"the retry deadline of {self.deadline:g} s (from {self.source})."
+        )
+        hint = (
+            "Try again later, send fewer requests at once (fewer workers or a lower sync "
+            "concurrency), or raise HOKUSAI_RETRY_DEADLINE."
+        )
+        kwargs = {
+            "uri": error.uri,
+            "key_source": error.key_source,
+            "masked_key": error.masked_key,
+            "hint": hint,
+            "status": error.status,
+        }
+        final: HokusaiError
+        if isinstance(error, RateLimitedError):
+            final = RateLimitedError(message, retry_after=error.retry_after, **kwargs)
+        else:
+            assert isinstance(error, RegistryUnavailableError)
+            final = RegistryUnavailableError(
+                message, reason=error.reason, retry_after=error.retry_after, **kwargs
+            )
+        final.idempotency_key = error.idempotency_key
+        return final
+
+
+def no_retries() -> RetryPolicy:
+    """A policy that never repeats: for parts built without one."""
+    return RetryPolicy(deadline=0)
