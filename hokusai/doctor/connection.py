@@ -26,6 +26,7 @@ from hokusai.errors import (
     RegistryUnavailableError,
     TLSError,
 )
+from hokusai.http_bounds import watched_session
 from hokusai.http_trace import ResponseLog, json_body
 from hokusai.probe import ConnectivityProbe
 from hokusai.request_auth import auth_for
@@ -228,7 +229,7 @@ def no_key_error(config: TrackingConfig) -> AuthenticationError:
 
 
 def registry_read_check(
-    config: TrackingConfig, session_factory: SessionFactory = requests.Session
+    config: TrackingConfig, session_factory: SessionFactory = watched_session
 ) -> Check:
     """The connectivity probe, read the way a person needs it (whose fault, what next)."""
     if config.api_key is None:

@@ -5,20 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-import requests
-
 from hokusai.doctor.configuration import configuration_check, mode_check, resolve
 from hokusai.doctor.conflicts import conflicts as find_conflicts
 from hokusai.doctor.connection import ConnectionChecks, SessionFactory
 from hokusai.doctor.network import Network, SocketNetwork
 from hokusai.doctor.report import Check, DoctorReport
+from hokusai.http_bounds import watched_session
 
 
 def diagnose(
     *,
     environ: Mapping[str, str] | None = None,
     network: Network | None = None,
-    session_factory: SessionFactory = requests.Session,
+    session_factory: SessionFactory = watched_session,
     write_check: bool = True,
 ) -> DoctorReport:
     """Resolve the configuration and run every check; makes at most four small requests."""

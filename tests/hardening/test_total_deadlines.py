@@ -1,0 +1,105 @@
+"""Every request the SDK makes has a total deadline, and answers it reads have a size cap.
+
+``requests`` bounds each socket read, so a server that sends a byte now and then holds a call
+for as long as it likes, and an endless answer to the connectivity check kept a thread reading
+after the check had given up. The servers here are loopback sockets that do exactly that; the
+tests wait (with a generous limit) for the server to see the client hang up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hokusai import ModelRegistry
+from hokusai.container import Container
+from hokusai.errors import RegistryUnavailableError
+from tests.conftest import KEYS
+from tests.hardening.loopback import (
+    PROBE_PATH,
+    Behaviour,
+    LoopbackServer,
+    endless,
+    probe_ok,
+    stall,
+    trickle,
+)
+
+# How long a test waits for the client to hang up; the deadlines under test are 1-2 s.
+HANG_UP_LIMIT = 20.0
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    started: list[LoopbackServer] = []
+
+    def start(default: Behaviour, routes: dict[str, Behaviour] | None = None) -> LoopbackServer:
+        server = LoopbackServer(default, routes)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+def probe_against(server: LoopbackServer, probe_timeout: float = 1.0) -> Any:
+    container = Container()
+    container.arguments.override(
+        {
+            "tracking_uri": server.url,
+            "api_key": KEYS["alice"],
+            "mode": "remote",
+            "probe_timeout": probe_timeout,
+        }
+    )
+    return container.probe()
+
+
+def test_a_trickled_probe_answer_ends_at_the_probe_deadline_and_the_request_with_it(
+    serve: Any,
+) -> None:
+    server = serve(trickle)
+    outcome = probe_against(server).check()
+
+    # The request is abandoned, not left reading in a thread: the server sees the hang-up.
+    [exchange] = server.wait_for(1, PROBE_PATH)
+    assert exchange.hung_up.wait(HANG_UP_LIMIT), "the probe kept reading the trickle"
+    assert outcome.result.verdict == "unreachable"
+    assert isinstance(outcome.error, RegistryUnavailableError)
+    assert isinstance(outcome.error, ConnectionError)
+    assert outcome.error.reason == "timeout"
+    assert "HOKUSAI_PROBE_TIMEOUT" in str(outcome.error)
+
+
+def test_an_oversized_probe_answer_is_cut_off_at_the_cap(serve: Any) -> None:
+    server = serve(endless)
+    outcome = probe_against(server, probe_timeout=30).check()
+
+    assert outcome.result.verdict == "unreachable"
+    assert isinstance(outcome.error, RegistryUnavailableError)
+    assert outcome.error.reason == "oversized-answer"
+    assert "HOKUSAI_TRACKING_URI" in str(outcome.error)
+    [exchange] = server.wait_for(1, PROBE_PATH)
+    assert exchange.hung_up.wait(HANG_UP_LIMIT), "the probe kept reading the endless answer"
+    # One megabyte is the cap; socket buffers hold a few more in flight, not hundreds.
+    assert exchange.sent < 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize("behaviour", [trickle, stall], ids=["trickle", "stall"])
+def test_a_registry_call_ends_at_the_request_deadline(serve: Any, behaviour: Behaviour) -> None:
+    server = serve(behaviour, {PROBE_PATH: probe_ok})
+    registry = ModelRegistry(server.url, api_key=KEYS["alice"], mode="remote", request_timeout=1)
+
+    with pytest.raises(RegistryUnavailableError) as raised:
+        registry.get_model_version("churn", 1)
+
+    [exchange] = server.wait_for(1, "/api/2.0/mlflow/model-versions")
+    assert exchange.hung_up.wait(HANG_UP_LIMIT), "the call kept the connection open"
+    assert isinstance(raised.value, ConnectionError)
+    assert raised.value.reason == "timeout"
+    # What happened and what to do about it.
+    assert "did not finish answering" in str(raised.value)
+    assert "HOKUSAI_REQUEST_TIMEOUT" in str(raised.value)
