@@ -253,6 +253,7 @@ class ModelRegistry:
             merged = json.dumps({**metrics_from_tags(clean_tags), **given})
             clean_tags.update(validation.tags({TAG_METRICS: merged}, field="metrics"))
         clean_alias = validation.alias(alias) if alias is not None else None
+        clean_description = validation.description(description)
         key = (
             uuid.uuid4().hex if idempotency_key is None else check_idempotency_key(idempotency_key)
         )
@@ -262,7 +263,7 @@ class ModelRegistry:
                 source=source,
                 tags=clean_tags,
                 idempotency_key=key,
-                description=description,
+                description=clean_description,
                 alias=clean_alias,
             )
             return self._backend.register(request)

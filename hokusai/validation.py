@@ -100,6 +100,7 @@ def metrics(values: object, *, field: str) -> dict[str, float]:
 
 
 def tags(values: object, *, field: str = "tags") -> dict[str, str]:
+    """Model-version tags, checked by MLflow's own rules before anything is sent."""
     if values is None:
         return {}
     if not isinstance(values, Mapping):
@@ -112,8 +113,34 @@ def tags(values: object, *, field: str = "tags") -> dict[str, str]:
                 f"{field}[{key!r}] is {len(text)} characters; the registry keeps at most "
                 f"{MAX_TAG_VALUE}."
             )
-        out[_key(key, field=field)] = text
+        out[_mlflow_tag_key(_key(key, field=field), text, field=field)] = text
     return out
+
+
+def _mlflow_tag_key(key: str, value: str, *, field: str) -> str:
+    """The server applies these rules only after the run, the logged model and the upload."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.utils.validation import _validate_model_version_tag
+
+    try:
+        _validate_model_version_tag(key, value)  # type: ignore[no-untyped-call]
+    except MlflowException as exc:
+        raise InvalidInputError(
+            f"{field} key {key!r} is not one MLflow accepts: {exc.message}",
+            parameter_name=field,
+            hint="Use letters, digits, '_', '-', '.', ' ', ':' and '/' (no leading '/', no "
+            "empty, '.' or '..' parts).",
+        ) from None
+    return key
+
+
+def description(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidInputError(
+        f"description must be a string (or None), got {type(value).__name__}.",
+        parameter_name="description",
+    )
 
 
 def text(value: object, *, field: str) -> str:
