@@ -19,7 +19,7 @@ import requests
 from dependency_injector import containers, providers
 
 from hokusai import request_auth
-from hokusai.backends.mlflow_store import MlflowStoreBackend, make_mlflow_client
+from hokusai.backends.mlflow_store import SEARCH_PAGE_SIZE, MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
 from hokusai.classify import ErrorContext
 from hokusai.config import defaults, keys
@@ -86,6 +86,8 @@ class Container(containers.DeclarativeContainer):
     # Swappable transports: how MLflow clients and the probe's HTTP sessions are made.
     mlflow_client_factory = providers.Object(make_mlflow_client)
     http_session_factory = providers.Object(requests.Session)
+    # Versions per search request (tests make it small to cross page boundaries).
+    search_page_size = providers.Object(SEARCH_PAGE_SIZE)
 
     binding = providers.Singleton(_binding, tracking_config)
     probe = providers.Singleton(
@@ -105,6 +107,7 @@ class Container(containers.DeclarativeContainer):
         error_context=providers.Callable(_error_context, tracking_config),
         request_timeout=tracking_config.provided.request_timeout.value,
         binding=binding,
+        page_size=search_page_size,
     )
     local_store = providers.Singleton(
         MlflowStoreBackend,
@@ -115,6 +118,7 @@ class Container(containers.DeclarativeContainer):
         error_context=providers.Callable(_local_context, tracking_config),
         request_timeout=tracking_config.provided.request_timeout.value,
         artifact_root=tracking_config.provided.local_artifact_root.value,
+        page_size=search_page_size,
     )
     mock_backend = providers.Singleton(store_for_home, tracking_config.provided.home.value)
 
