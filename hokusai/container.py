@@ -19,7 +19,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from hokusai import request_auth
-from hokusai.backends.mlflow_store import MlflowStoreBackend, make_mlflow_client
+from hokusai.backends.mlflow_store import SEARCH_PAGE_SIZE, MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
 from hokusai.classify import ErrorContext
 from hokusai.config import defaults, keys
@@ -109,6 +109,8 @@ class Container(containers.DeclarativeContainer):
     # Swappable transports: how MLflow clients and the probe's HTTP sessions are made.
     mlflow_client_factory = providers.Object(make_mlflow_client)
     http_session_factory = providers.Object(watched_session)
+    # Versions per search request (tests make it small to cross page boundaries).
+    search_page_size = providers.Object(SEARCH_PAGE_SIZE)
 
     binding = providers.Singleton(_binding, tracking_config)
     probe = providers.Singleton(
@@ -142,6 +144,7 @@ class Container(containers.DeclarativeContainer):
         request_timeout=tracking_config.provided.request_timeout.value,
         binding=binding,
         transport=providers.Singleton(_transport, tracking_config, environ, binding),
+        page_size=search_page_size,
     )
     local_store = providers.Singleton(
         MlflowStoreBackend,
@@ -153,6 +156,7 @@ class Container(containers.DeclarativeContainer):
         request_timeout=tracking_config.provided.request_timeout.value,
         artifact_root=tracking_config.provided.local_artifact_root.value,
         transport=providers.Singleton(_transport, tracking_config, environ, None, local=True),
+        page_size=search_page_size,
     )
     mock_backend = providers.Singleton(store_for_home, tracking_config.provided.home.value)
 

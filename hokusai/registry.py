@@ -454,8 +454,7 @@ class ModelRegistry:
         production = self._backend.get_by_alias(name, PRODUCTION_ALIAS)
         if production is not None:
             return production
-        versions = self._backend.search_versions(name=name)
-        return versions[-1] if versions else None
+        return self._backend.latest_version(name)
 
     def rollback_model(self, model_type: str, target_model_id: str) -> bool:
         """Point ``production`` at the version holding ``target_model_id``.

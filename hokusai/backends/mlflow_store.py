@@ -9,6 +9,7 @@ model's artifact location, which every store can resolve without a global URI.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -38,6 +39,12 @@ TAG_DUPLICATE_OF = "hokusai.duplicate_of"
 
 ClientFactory = Callable[[str], Any]
 
+# Versions asked for per search request. Lookups filter on the server and page through every
+# page, so a lookup costs requests in proportion to its answer, not to the registry. 1000 is
+# the largest page MLflow allows for registered-model searches, which any proxy in front of it
+# is built to pass; MLflow's own version-search default (10000) can make answers of megabytes.
+SEARCH_PAGE_SIZE = 1000
+
 
 def make_mlflow_client(tracking_uri: str) -> Any:
     """The default MlflowClient factory: tracking and registry on the same URI."""
@@ -61,6 +68,7 @@ class MlflowStoreBackend:
         artifact_root: str | None = None,
         binding: Binding | None = None,
         transport: RegistryTransport | None = None,
+        page_size: int = SEARCH_PAGE_SIZE,
     ) -> None:
         self._target: Literal["remote", "local"] = target
         self._uri = tracking_uri
@@ -72,6 +80,7 @@ class MlflowStoreBackend:
         self._artifact_root = artifact_root
         self._binding = binding
         self._transport = transport
+        self._page_size = page_size
 
     @property
     def target(self) -> str:
@@ -240,13 +249,7 @@ class MlflowStoreBackend:
         """The lowest version holding ``key``; any later one is a create that landed after its
         client gave up (and a retry made another), so it is removed."""
         holding = sorted(
-            (
-                v
-                for v in client.search_model_versions(
-                    search_filter(name, {TAG_IDEMPOTENCY_KEY: key})
-                )
-                if (v.tags or {}).get(TAG_IDEMPOTENCY_KEY) == key
-            ),
+            self._matching(client, name, {TAG_IDEMPOTENCY_KEY: key}),
             key=lambda v: int(v.version),
         )
         if not holding:
@@ -344,10 +347,7 @@ class MlflowStoreBackend:
         found = (
             _aliases(client.get_registered_model(ref.name)).get(ref.ref)
             if ref.kind == "alias"
-            else max(
-                (int(v.version) for v in client.search_model_versions(f"name='{ref.name}'")),
-                default=None,
-            )
+            else self._newest(client, ref.name)
         )
         if found is None:
             what = f"alias {ref.ref!r}" if ref.kind == "alias" else "versions"
@@ -391,13 +391,61 @@ class MlflowStoreBackend:
     def search_versions(
         self, *, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> list[ModelRegistryEntry]:
-        wanted = dict(tags or {})
         with self._operation("searching model versions") as client:
-            found = client.search_model_versions(search_filter(name, wanted))
-            entries = [self._entry(v) for v in found]
-        # The server filtered already; this also covers values a filter cannot quote.
-        matching = [e for e in entries if all(e.tags.get(k) == v for k, v in wanted.items())]
-        return sorted(matching, key=lambda e: (e.name, int(e.version or 0)))
+            entries = [self._entry(v) for v in self._matching(client, name, dict(tags or {}))]
+        return sorted(entries, key=lambda e: (e.name, int(e.version or 0)))
+
+    def latest_version(self, name: str) -> ModelRegistryEntry | None:
+        with self._operation(f"reading the newest version of {name!r}") as client:
+            newest = self._newest(client, name)
+            return None if newest is None else self._entry(client.get_model_version(name, newest))
+
+    def _newest(self, client: Any, name: str) -> str | None:
+        """The highest version number of ``name``: one request, however many versions it has."""
+        top = self._pages(
+            client, search_filter(name, {}), order_by=["version_number DESC"], page_size=1
+        )
+        for version in top:
+            if version.name == name:
+                return str(version.version)
+            # A name the filter could only approximate: read on, in version order.
+        return None
+
+    def _matching(self, client: Any, name: str | None, tags: Mapping[str, str]) -> Iterator[Any]:
+        """Every version named ``name`` holding ``tags``, from every page of a server-side search.
+
+        The server's filter does the work; the check here keeps exact matches only, for values
+        the filter could only approximate (see ``search_filter``).
+        """
+        for version in self._pages(client, search_filter(name, tags)):
+            held = version.tags or {}
+            if (name is None or version.name == name) and all(
+                held.get(k) == v for k, v in tags.items()
+            ):
+                yield version
+
+    def _pages(
+        self,
+        client: Any,
+        filter_string: str | None,
+        *,
+        order_by: list[str] | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[Any]:
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            page = client.search_model_versions(
+                filter_string,
+                max_results=page_size or self._page_size,
+                order_by=order_by,
+                page_token=token,
+            )
+            yield from page
+            token = page.token or None
+            if token is None or token in seen:  # a server repeating a token would loop forever
+                return
+            seen.add(token)
 
     def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
         # Stores disagree on the error for a missing alias (404 vs INVALID_PARAMETER_VALUE), so
@@ -456,18 +504,28 @@ class MlflowStoreBackend:
 def search_filter(name: str | None, tags: Mapping[str, str]) -> str | None:
     """An MLflow search filter for ``name`` and tag equalities, so the server does the work.
 
-    A value holding a quote cannot be written as an MLflow string literal; it is left out of
-    the filter and matched by the caller instead.
+    MLflow's filter language has no escapes: a value is quoted with ``'`` or ``"``, whichever
+    it does not hold. A value holding both, or a backslash (which ends a quoted value early
+    in MLflow's parser), becomes a ``LIKE`` pattern with those characters as ``_`` wildcards:
+    the server returns a few more versions than asked for, and the caller keeps exact matches.
+    A tag key MLflow would not accept in a filter is left out, and matched by the caller.
     """
-    clauses = [f"name = '{name}'"] if name else []
-    for key, value in tags.items():
-        if _quotable(key) and _quotable(value):
-            clauses.append(f"tags.`{key}` = '{value}'")
+    clauses = [_clause("name", name)] if name else []
+    clauses += [_clause(f"tags.`{k}`", v) for k, v in tags.items() if _FILTER_KEY.fullmatch(k)]
     return " AND ".join(clauses) or None
 
 
-def _quotable(text: str) -> bool:
-    return not any(c in text for c in "'\"\\`")
+# What MLflow accepts as a tag key (letters, digits, '_', '-', '.', ' ', '/'): no backquote.
+_FILTER_KEY = re.compile(r"[\w.\- /]+")
+
+
+def _clause(field: str, value: str) -> str:
+    if "\\" not in value:
+        for quote in ("'", '"'):
+            if quote not in value:
+                return f"{field} = {quote}{value}{quote}"
+    pattern = re.sub(r"['\"\\]", "_", value)
+    return f"{field} LIKE '{pattern}'"
 
 
 def _metric_entities(metrics: Mapping[str, float], model_id: str) -> list[Any]:

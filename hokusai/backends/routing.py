@@ -193,6 +193,9 @@ class RoutedBackend:
     ) -> list[ModelRegistryEntry]:
         return self._run(lambda b: b.search_versions(name=name, tags=tags), fallback=False)[0]
 
+    def latest_version(self, name: str) -> ModelRegistryEntry | None:
+        return self._run(lambda b: b.latest_version(name), fallback=False)[0]
+
     def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
         return self._run(lambda b: b.get_by_alias(name, alias), fallback=False)[0]
 
@@ -270,6 +273,9 @@ class OptionalBackend:
         self, *, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> list[ModelRegistryEntry]:
         return self._tolerate(lambda: self._inner.search_versions(name=name, tags=tags), [])
+
+    def latest_version(self, name: str) -> ModelRegistryEntry | None:
+        return self._tolerate(lambda: self._inner.latest_version(name), None)
 
     def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
         return self._tolerate(lambda: self._inner.get_by_alias(name, alias), None)

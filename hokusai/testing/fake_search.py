@@ -147,6 +147,8 @@ def page(items: Sequence[T], max_results: int, page_token: str | None) -> tuple[
     """
     start = int(SearchUtils.parse_start_offset_from_page_token(page_token or None))  # type: ignore[no-untyped-call]
     end = start + max(max_results, 0)
-    return list(items[start:end]), (
-        str(SearchUtils.create_page_token(end)) if end < len(items) else ""  # type: ignore[no-untyped-call]
-    )
+    if end >= len(items):
+        return list(items[start:end]), ""
+    # MLflow makes the token as bytes; its server sends their text (str() would add "b'...'").
+    token: bytes = SearchUtils.create_page_token(end)  # type: ignore[no-untyped-call]
+    return list(items[start:end]), token.decode("ascii")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -72,6 +72,31 @@ class FakeMlflowState:
         """The live store, for tests that need to arrange unusual state directly."""
         with self._lock:
             yield self._store
+
+    def add_versions(
+        self, name: str, tags: Iterable[Mapping[str, str]], *, source: str = "s3://seeded/model"
+    ) -> list[int]:
+        """Add one version of ``name`` per item of ``tags`` straight into the data, no requests.
+
+        For registries too large to build through the API in a test (tens of thousands of
+        versions in well under a second). The versions are found, read and tagged like any
+        other; their ``source`` names no files, so they cannot be downloaded. Returns their
+        numbers.
+        """
+        with self._lock:
+            model = self._store.registered_models.get(name)
+            if model is None:
+                model = self._store.registered_models[name] = RegisteredModel(name)
+            numbers = []
+            for version_tags in tags:
+                number = model.next_version
+                model.versions[number] = ModelVersion(
+                    name=name, version=number, source=source, tags=dict(version_tags)
+                )
+                model.next_version += 1
+                numbers.append(number)
+            model.touch()
+            return numbers
 
     def _snapshot(self, name: str) -> Any:
         with self._lock:

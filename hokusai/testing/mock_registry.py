@@ -163,6 +163,10 @@ class MockRegistryBackend:
             ]
         return sorted(entries, key=lambda e: (e.name, int(e.version or 0)))
 
+    def latest_version(self, name: str) -> ModelRegistryEntry | None:
+        versions = self.search_versions(name=name)
+        return versions[-1] if versions else None
+
     def get_by_alias(self, name: str, alias: str) -> ModelRegistryEntry | None:
         with self._lock:
             version = self._aliases.get(name, {}).get(alias)
