@@ -20,9 +20,9 @@ An HTML comment just above a block (invisible on the site) changes how it runs:
 - ``<!-- docs-test: exit=N -->``: the block ends with exit code ``N`` (a ``bash`` block whose
   point is a failure).
 
-Names the examples may use without defining them: ``MODEL_DIR`` (a saved scikit-learn model
-directory, also at ``./model``), ``model`` (a fitted scikit-learn estimator), ``srv`` (the
-running fake registry, in scripts).
+Names the examples may use without defining them, as the pages say: ``MODEL_DIR`` (a saved
+scikit-learn model directory, also at ``./model``) and ``model`` (a fitted scikit-learn
+estimator). Anything else an example uses, it defines: pasted alone, it runs.
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def test_python_example(
         "model": sk_model,
     }
     if name is None:  # a script: the fake answers at the hosted registry's address
-        namespace["srv"] = request.getfixturevalue("fake_registry")
+        request.getfixturevalue("fake_registry")
     if "registered" in block.options:
         from hokusai import ModelRegistry
 
