@@ -186,9 +186,13 @@ def delete_key(home: Path, profile: str = DEFAULT_PROFILE) -> list[str]:
         except Exception as exc:
             logger.info("Could not remove the key from the OS keyring: %s", type(exc).__name__)
     path = credentials_path(home)
-    others = {n: s for n, s in _read_file(path).items() if n != profile} if path.is_file() else {}
+    try:
+        stored = _read_file(path)
+    except ConfigurationError:
+        stored = {}  # unreadable: logging out is how to get rid of it
+    others = {n: s for n, s in stored.items() if n != profile}
     if others and not path.is_symlink():
-        if profile in _read_file(path):
+        if profile in stored:
             _rewrite_without(path, others)
             removed.append(_where(profile, str(path)))
         return removed

@@ -18,6 +18,7 @@ from pathlib import Path
 from hokusai import credential_store
 from hokusai.cli.output import EXIT_OK, exit_code_for, print_json, print_table, report_error, style
 from hokusai.cli.parsing import Subparsers, add_command
+from hokusai.cli.wiring import arguments, container
 from hokusai.config.keys import ENV_KEYS, resolve_profile
 from hokusai.config.tracking import TrackingConfig, resolve_home
 from hokusai.credentials import ApiKey
@@ -86,14 +87,12 @@ def add_parser(subparsers: Subparsers) -> None:
     whoami.set_defaults(run=run_whoami)
 
 
-def _config(api_key: ApiKey | None = None) -> TrackingConfig:
+def _config(args: argparse.Namespace, api_key: ApiKey | None = None) -> TrackingConfig:
     # The same wiring as ModelRegistry(): the same sources, the same stored-key lookup.
-    from hokusai.container import Container
-
-    container = Container()
+    wiring = container(args)
     if api_key is not None:
-        container.arguments.override({"api_key": api_key})
-    config: TrackingConfig = container.tracking_config()
+        wiring.arguments.override({**wiring.arguments(), "api_key": api_key})
+    config: TrackingConfig = wiring.tracking_config()
     return config
 
 
@@ -122,8 +121,8 @@ def _read_key(from_stdin: bool) -> ApiKey:
     return ApiKey(getpass.getpass("Hokusai API key (input hidden): "), source="the login prompt")
 
 
-def _profile() -> str:
-    return resolve_profile({}, os.environ)
+def _profile(args: argparse.Namespace) -> str:
+    return resolve_profile(arguments(args), os.environ)
 
 
 def _home() -> Path:
@@ -131,9 +130,9 @@ def _home() -> Path:
 
 
 def run_login(args: argparse.Namespace) -> int:
-    profile = _profile()
+    profile = _profile(args)
     key = _read_key(args.stdin)
-    config = _config(key)
+    config = _config(args, key)
     if not args.no_verify:
         check = registry_read_check(config)
         if check.error is not None:
@@ -166,7 +165,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    home, profile = _home(), _profile()
+    home, profile = _home(), _profile(args)
     removed = credential_store.delete_key(home, profile)
     if args.json:
         print_json({"removed_from": removed, "profile": profile, "home": str(home)})
@@ -182,7 +181,7 @@ def run_logout(args: argparse.Namespace) -> int:
 
 
 def run_whoami(args: argparse.Namespace) -> int:
-    config = _config()
+    config = _config(args)
     creds = config.credentials
     check: Check | None = None
     if creds.api_key is None or not args.offline:
@@ -193,7 +192,7 @@ def run_whoami(args: argparse.Namespace) -> int:
             {
                 "key": creds.masked,
                 "source": creds.source,
-                "profile": _profile(),
+                "profile": _profile(args),
                 "registry": config.remote_uri.value,
                 "accepted": accepted,
                 "latency_ms": check.latency_ms if check else None,
@@ -205,7 +204,7 @@ def run_whoami(args: argparse.Namespace) -> int:
             [
                 ("key", creds.masked or "(none)"),
                 ("from", creds.source or "-"),
-                ("profile", _profile()),
+                ("profile", _profile(args)),
                 ("registry", config.remote_uri.value),
                 ("accepted", _accepted_text(check)),
             ]

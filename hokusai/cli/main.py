@@ -56,10 +56,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     args = finish(build_parser().parse_args(argv))
     _configure_logging(args.debug)
-    if args.profile is not None:
-        # The command line is its own process: the profile reaches every ModelRegistry() a
-        # command builds the same way HOKUSAI_PROFILE would.
-        os.environ["HOKUSAI_PROFILE"] = args.profile
     try:
         code: int = args.run(args)
         return code

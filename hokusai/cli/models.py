@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hokusai.cli.output import EXIT_OK, print_json, print_table
 from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
 from hokusai.cli.progress import progress_for
+from hokusai.cli.wiring import open_registry
 from hokusai.models import ModelRegistryEntry
+
+if TYPE_CHECKING:
+    from hokusai.registry import ModelRegistry
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -51,24 +55,43 @@ def add_parser(subparsers: Subparsers) -> None:
     versions.set_defaults(run=run_versions)
 
 
-def _entries(args: argparse.Namespace, name: str | None) -> tuple[str, list[ModelRegistryEntry]]:
+Listing = tuple[str, list[ModelRegistryEntry], dict[str, dict[str, str]]]
+
+
+def _entries(args: argparse.Namespace, name: str | None) -> Listing:
+    """The registry's URI, its versions (of ``name``, or all) and each model's aliases."""
     where = "local store" if args.local else "hosted registry"
     with progress_for(args.quiet) as progress:
         progress.update(f"reading the {where}")
         from hokusai import validation
-        from hokusai.registry import ModelRegistry
 
         wanted = validation.model_name(name, field="name") if name is not None else None
-        with ModelRegistry(mode="local" if args.local else "remote") as registry:
-            return registry.tracking_uri, registry.backend.search_versions(name=wanted)
+        with open_registry(args, mode="local" if args.local else "remote") as registry:
+            entries = registry.backend.search_versions(name=wanted)
+            return registry.tracking_uri, entries, _aliases(registry) if entries else {}
+
+
+def _aliases(registry: ModelRegistry) -> dict[str, dict[str, str]]:
+    """Model name -> {alias: version}. MLflow's version search leaves aliases out, so they are
+    read from the registered models (the versions were read just before: errors are rare)."""
+    from hokusai.classify import ErrorContext, from_mlflow
+
+    try:
+        found = registry.client.search_registered_models(max_results=1000)
+    except Exception as exc:
+        raise from_mlflow(exc, None, ErrorContext(uri=registry.tracking_uri)) from exc
+    return {model.name: dict(model.aliases or {}) for model in found}
 
 
 def run_list(args: argparse.Namespace) -> int:
-    uri, entries = _entries(args, None)
+    uri, entries, aliases = _entries(args, None)
     by_name: dict[str, list[ModelRegistryEntry]] = defaultdict(list)
     for entry in entries:
         by_name[entry.name].append(entry)
-    models = [_model_row(name, versions) for name, versions in sorted(by_name.items())]
+    models = [
+        _model_row(name, versions, aliases.get(name, {}))
+        for name, versions in sorted(by_name.items())
+    ]
     if args.json:
         print_json({"registry": uri, "models": models})
         return EXIT_OK
@@ -88,25 +111,29 @@ def run_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _model_row(name: str, versions: list[ModelRegistryEntry]) -> dict[str, Any]:
+def _model_row(
+    name: str, versions: list[ModelRegistryEntry], aliases: dict[str, str]
+) -> dict[str, Any]:
     latest = max(versions, key=lambda e: int(e.version or 0))
-    aliases = sorted({f"{a}=v{e.version}" for e in versions for a in e.aliases})
     return {
         "name": name,
         "versions": len(versions),
         "latest_version": latest.version,
-        "aliases": aliases,
+        "aliases": sorted(f"{alias}=v{version}" for alias, version in aliases.items()),
     }
 
 
 def run_versions(args: argparse.Namespace) -> int:
-    uri, entries = _entries(args, args.name)
+    uri, entries, aliases = _entries(args, args.name)
     ordered = sorted(entries, key=lambda e: int(e.version or 0))
+    on_version: dict[str, list[str]] = defaultdict(list)
+    for alias, version in sorted(aliases.get(args.name, {}).items()):
+        on_version[str(version)].append(alias)
     if args.json:
         rows = [
             {
                 "version": e.version,
-                "aliases": list(e.aliases),
+                "aliases": on_version[str(e.version)],
                 "run_id": e.run_id,
                 "source": e.source,
             }
@@ -122,7 +149,8 @@ def run_versions(args: argparse.Namespace) -> int:
         [
             (
                 f"v{e.version}",
-                f"aliases {', '.join(e.aliases) or '-'}  run {e.run_id or '-'}  {e.source}",
+                f"aliases {', '.join(on_version[str(e.version)]) or '-'}  "
+                f"run {e.run_id or '-'}  {e.source}",
             )
             for e in ordered
         ]

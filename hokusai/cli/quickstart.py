@@ -9,6 +9,7 @@ from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json
 from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
 from hokusai.cli.progress import progress_for
 from hokusai.cli.register import print_entry
+from hokusai.cli.wiring import open_registry
 from hokusai.errors import ConfigurationError
 
 # Module -> distribution. MLflow saves scikit-learn models in the skops format, so without skops
@@ -43,13 +44,11 @@ def run(args: argparse.Namespace) -> int:
         from sklearn.datasets import load_iris
         from sklearn.linear_model import LogisticRegression
 
-        from hokusai.registry import ModelRegistry
-
         progress.update("training a classifier on the iris data")
         features, labels = load_iris(return_X_y=True)
         model = LogisticRegression(max_iter=500).fit(features, labels)
         accuracy = float(model.score(features, labels))
-        with ModelRegistry() as registry:
+        with open_registry(args) as registry:
             progress.update(f"registering {args.model_type} (staging and upload)")
             entry = registry.register_baseline(
                 model, model_type=args.model_type, metadata={"accuracy": round(accuracy, 4)}

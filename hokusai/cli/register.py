@@ -12,6 +12,7 @@ import argparse
 from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, print_table, style
 from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
 from hokusai.cli.progress import progress_for
+from hokusai.cli.wiring import open_registry
 from hokusai.models import ModelRegistryEntry
 
 # Tags whose value says nothing (the SDK writes `metrics={}` when none were given).
@@ -59,9 +60,7 @@ def _tag(raw: str) -> tuple[str, str]:
 def run(args: argparse.Namespace) -> int:
     with progress_for(args.quiet) as progress:
         progress.update("loading MLflow")
-        from hokusai.registry import ModelRegistry
-
-        with ModelRegistry() as registry:
+        with open_registry(args) as registry:
             progress.update(f"registering {args.name} (staging and upload)")
             entry = registry.register_model(
                 args.model,

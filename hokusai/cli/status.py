@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from hokusai.cli.output import EXIT_OK, print_json, print_table, style
 from hokusai.cli.parsing import Subparsers, add_command
+from hokusai.cli.wiring import open_registry
 from hokusai.models import ProbeResult, RegistryStatus
 from hokusai.pending import DamagedRecord, PendingRegistration
 from hokusai.sync import record_dict
@@ -33,9 +34,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hokusai.registry import ModelRegistry
-
-    with ModelRegistry() as registry:
+    with open_registry(args) as registry:
         status = registry.status(probe=not args.no_probe)
         pending = registry.pending_store().pending()
         damaged = registry.pending_store().damaged()

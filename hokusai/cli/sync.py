@@ -17,6 +17,7 @@ from hokusai.cli.output import EXIT_OK, EXIT_PARTIAL, print_json, print_table, s
 from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
 from hokusai.cli.progress import progress_for
 from hokusai.cli.status import print_damaged
+from hokusai.cli.wiring import open_registry
 from hokusai.errors import HokusaiError, RateLimitedError, RegistryUnavailableError
 from hokusai.sync import SyncItem, SyncReport, sync_pending
 
@@ -44,17 +45,14 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with progress_for(args.quiet) as progress:
-        from hokusai.registry import ModelRegistry
-
-        with ModelRegistry() as registry:
-            # Any callback that takes a SyncEvent works here; the display stays in the CLI.
-            report = sync_pending(
-                registry,
-                dry_run=args.dry_run,
-                concurrency=args.concurrency,
-                on_progress=progress.sync_event,
-            )
+    with progress_for(args.quiet) as progress, open_registry(args) as registry:
+        # Any callback that takes a SyncEvent works here; the display stays in the CLI.
+        report = sync_pending(
+            registry,
+            dry_run=args.dry_run,
+            concurrency=args.concurrency,
+            on_progress=progress.sync_event,
+        )
     if args.json:
         print_json(_report_json(report))
     else:

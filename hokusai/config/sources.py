@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import configparser
+import difflib
+import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from hokusai.errors import ConfigurationError
 
 T = TypeVar("T")
+_logger = logging.getLogger(__name__)
 
 ARGUMENT = "argument"
 DEFAULT = "default"
@@ -60,16 +64,97 @@ def parse_seconds(raw: str, *, name: str) -> float:
     return value
 
 
+# Every key the SDK reads from the config file's [default] section (api_key: deprecated, read).
+FILE_KEYS = frozenset(
+    {
+        "mode",
+        "tracking_uri",
+        "api_endpoint",
+        "local_tracking_uri",
+        "probe_timeout",
+        "probe_cache_seconds",
+        "request_timeout",
+        "allow_insecure_http",
+        "experiment",
+        "api_key",
+    }
+)
+_SECTION_LINE = re.compile(r"\s*\[([^\]]*)\]")
+_KEY_LINE = re.compile(r"([^\s=:#;\[][^=:]*?)\s*[=:]")
+
+
 def read_config_file(path: Path) -> dict[str, str]:
-    """The ``[default]`` section of ``$HOKUSAI_HOME/config``; empty when there is no file."""
+    """The ``[default]`` section of ``$HOKUSAI_HOME/config``; empty when there is no file.
+
+    Mistakes that would silently do nothing are logged once per process, naming the file and
+    line: an unknown key (with the closest known one), a ``[DEFAULT]`` header (read as
+    ``[default]``), any other section (not read).
+    """
     if not path.is_file():
         return {}
-    parser = configparser.ConfigParser(interpolation=None)
+    # An impossible name: "[DEFAULT]" must not vanish into configparser's special section.
+    parser = configparser.ConfigParser(interpolation=None, default_section="\0none")
     try:
         parser.read(path, encoding="utf-8")
     except configparser.Error as exc:
         raise ConfigurationError(f"Cannot parse {path}: {exc}") from exc
-    return dict(parser["default"]) if parser.has_section("default") else {}
+    # [default] wins over a [DEFAULT] written by habit (git, AWS and tox configs use it).
+    habit = [s for s in parser.sections() if s.lower() == "default" and s != "default"]
+    values = {key: value for name in habit for key, value in parser[name].items()}
+    if parser.has_section("default"):
+        values.update(parser["default"])
+    _report_mistakes(path)
+    return values
+
+
+def _report_mistakes(path: Path) -> None:
+    from hokusai.notices import warn_once
+
+    section: str | None = None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    for number, line in enumerate(lines, start=1):
+        header = _SECTION_LINE.match(line)
+        if header:
+            section = header.group(1).strip()
+            where = f"{path}, line {number}"
+            if section.lower() == "default" and section != "default":
+                warn_once(
+                    _logger,
+                    f"config-section:{path}:{section}",
+                    "[%s] in %s: read as [default]; write it in lower case, [default].",
+                    section,
+                    where,
+                )
+            elif section != "default":
+                warn_once(
+                    _logger,
+                    f"config-section:{path}:{section}",
+                    "[%s] in %s is not read: hokusai reads only the [default] section of its "
+                    "config file (keys of other profiles live in `hokusai login --profile`).",
+                    section,
+                    where,
+                )
+            continue
+        key = _KEY_LINE.match(line)
+        if key is None or line[:1].isspace() or section is None or section.lower() != "default":
+            continue
+        name = key.group(1).strip().lower()
+        if name not in FILE_KEYS:
+            close = difflib.get_close_matches(name, sorted(FILE_KEYS), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            warn_once(
+                _logger,
+                f"config-key:{path}:{name}",
+                "%r in %s, line %d is not a setting hokusai reads; it is ignored.%s Known: %s.",
+                name,
+                path,
+                number,
+                hint,
+                ", ".join(sorted(FILE_KEYS)),
+            )
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import io
 import shutil
 import ssl
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 
 from hokusai.cli import doctor as doctor_cli
 from hokusai.cli.main import main
@@ -67,6 +70,58 @@ class Terminal(io.StringIO):
 
     def isatty(self) -> bool:
         return True
+
+
+class MemoryKeyring(KeyringBackend):
+    """A working OS keyring, as far as the SDK can tell."""
+
+    priority = 10  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        del self.secrets[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        yield ring
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def null_keyring() -> Iterator[None]:
+    # The null backend from PYTHON_KEYRING_BACKEND is read once per process; select it here too.
+    from keyring.backends import null
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+def type_key(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(key + "\n"))
+
+
+def prompt_gives(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": key)
 
 
 class FakeNetwork:

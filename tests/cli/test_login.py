@@ -2,78 +2,28 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from hokusai.cli.output import EXIT_AUTH, EXIT_OK, EXIT_PERMISSION, EXIT_UNAVAILABLE
 from hokusai.credential_store import keyring_entry
-from tests.cli.conftest import UNKNOWN_KEY, Cli, Terminal, assert_no_secret
+from tests.cli.conftest import (
+    UNKNOWN_KEY,
+    Cli,
+    assert_no_secret,
+    prompt_gives,
+    type_key,
+)
 from tests.conftest import KEYS
 
 ALICE = KEYS["alice"]
-
-
-class MemoryKeyring(KeyringBackend):
-    """A working OS keyring, as far as the SDK can tell."""
-
-    priority = 10  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        del self.secrets[(service, username)]
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    try:
-        yield ring
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def null_keyring() -> Iterator[None]:
-    # The null backend from PYTHON_KEYRING_BACKEND is read once per process; select it here too.
-    from keyring.backends import null
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(null.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-
-
-def type_key(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(key + "\n"))
-
-
-def prompt_gives(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
-    monkeypatch.setattr(sys, "stdin", Terminal())
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": key)
 
 
 @pytest.fixture

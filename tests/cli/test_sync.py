@@ -176,6 +176,23 @@ def test_a_record_made_for_another_registry_is_not_pushed_here(
     assert pending_names(cli) == [record["name"]]
 
 
+def test_a_dry_run_with_a_record_that_cannot_be_pushed_says_would_fail_and_exits_7(
+    cli: Cli, outage: Any, home: Path
+) -> None:
+    [first, *_] = sorted((home / "pending").glob("*.json"))
+    record = json.loads(first.read_text())
+    record["remote_tracking_uri"] = "https://staging.example.com/api/mlflow"
+    first.write_text(json.dumps(record))
+    text = cli("sync", "--dry-run")
+    assert text.code == EXIT_PARTIAL
+    assert "would fail" in text.out and " failed" not in text.out
+    assert "1 would fail; nothing was changed" in text.out
+    report = json.loads(cli("sync", "--dry-run", "--json").out)
+    outcomes = sorted(i["outcome"] for i in report["items"])
+    assert outcomes == ["would-fail", "would-push", "would-push"]
+    assert writes(outage) == []
+
+
 def test_only_one_sync_runs_at_a_time(cli: Cli, outage: Any, home: Path) -> None:
     import fcntl
 
