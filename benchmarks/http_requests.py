@@ -47,6 +47,13 @@ _REASONS: tuple[tuple[str, str, str, str], ...] = (
         "version's source",
     ),
     (
+        "GET",
+        r"logged-models/[^/]+$",
+        "read the logged model",
+        "MLflow's log_model_artifacts reads the logged model for its artifact location (the "
+        "create's answer already held it: a request the SDK could save)",
+    ),
+    (
         "PUT",
         r"mlflow-artifacts/artifacts/",
         "upload one model file",

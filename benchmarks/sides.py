@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -39,18 +40,23 @@ class WorkerError(RuntimeError):
 
 
 class Warm:
-    """A long-lived worker process: MLflow imported, clients made, after its first job."""
+    """A long-lived worker process: MLflow imported, clients made, after its first job.
+
+    Its stderr (MLflow's chatter, tracebacks) goes to ``worker-<side>.log`` in its home.
+    """
 
     def __init__(self, side: str, env: Mapping[str, str]) -> None:
         self.side = side
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.worker", side],
-            cwd=REPO_ROOT,
-            env=dict(env),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        with (Path(env["HOKUSAI_HOME"]) / f"worker-{side}.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.worker", side],
+                cwd=REPO_ROOT,
+                env=dict(env),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
 
     def ask(self, job: str, **args: Any) -> dict[str, Any]:
         assert self._process.stdin is not None and self._process.stdout is not None
@@ -80,33 +86,33 @@ class Warm:
         self.close()
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cold(side: str, env: Mapping[str, str], job: str, **args: Any) -> dict[str, Any]:
-    """One job in a fresh interpreter; ``wall`` is the whole process, start to exit."""
-    started = time.perf_counter()
+    """One job in a fresh interpreter. ``wall``: the whole process, start to exit; ``cpu``: its
+    CPU seconds, which a busy machine inflates far less than wall time."""
+    command = [sys.executable, "-m", "benchmarks.worker", side, "--once"]
+    cpu_before, started = children_cpu(), time.perf_counter()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.worker",
-            side,
-            "--once",
-            json.dumps({"job": job, **args}),
-        ],
+        [*command, json.dumps({"job": job, **args})],
         cwd=REPO_ROOT,
         env=dict(env),
         capture_output=True,
         text=True,
     )
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, children_cpu() - cpu_before
     if result.returncode != 0:
-        raise WorkerError(f"{side} {job}: {result.stderr.strip().splitlines()[-1:]}")
+        raise WorkerError(f"{side} {job}: {result.stderr.strip().splitlines()[-3:]}")
     answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    answer["wall"] = wall
+    answer.update(wall=wall, cpu=cpu)
     return answer
 
 
-def command_seconds(command: list[str], env: Mapping[str, str]) -> float:
-    """Wall time of a command in a fresh process (it must succeed)."""
-    started = time.perf_counter()
+def command_seconds(command: list[str], env: Mapping[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of a command in a fresh process (it must succeed)."""
+    cpu_before, started = children_cpu(), time.perf_counter()
     subprocess.run(command, cwd=REPO_ROOT, env=dict(env), capture_output=True, check=True)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, children_cpu() - cpu_before

@@ -122,7 +122,8 @@ class Row:
             return f"{throughput(self.sdk, self.raw):.2f}x thr"
         value = ratio(self.sdk, self.raw)
         # A raw side cut at a cap took at least that long: the SDK's ratio is at most this.
-        return f"{'<=' if self.raw.at_least else ''}{value:.2f}"
+        shown = f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
+        return f"{'<=' if self.raw.at_least else ''}{shown}"
 
 
 @dataclass(frozen=True)

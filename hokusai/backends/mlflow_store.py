@@ -364,7 +364,12 @@ class MlflowStoreBackend:
         except Exception as exc:
             if getattr(exc, "error_code", None) != "RESOURCE_DOES_NOT_EXIST":
                 raise
-            client.create_registered_model(name)
+            try:
+                client.create_registered_model(name)
+            except Exception as create_error:
+                # Another worker of a sweep created it between our get and create.
+                if getattr(create_error, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
+                    raise
 
     # -- reads --------------------------------------------------------------------------------
 
