@@ -313,9 +313,22 @@ class RegistryTransport:
             **kwargs,
         )
         try:
+            if response.is_redirect:
+                raise self._redirected(method, url, response.status_code)
             yield response
         finally:
             response.close()
+
+    def _redirected(self, method: str, url: str, status: int) -> RegistryUnavailableError:
+        return RegistryUnavailableError(
+            f"The registry redirected {method} {_path(url)} (HTTP {status}) while "
+            f"{self._ctx.action}; the SDK does not follow redirects (they could carry the key "
+            "elsewhere), and the registry never sends one, so the tracking URI is probably wrong.",
+            reason="redirect",
+            status=status,
+            hint="Set HOKUSAI_TRACKING_URI to https://registry.hokus.ai/api/mlflow.",
+            **self._ctx.kwargs(),
+        )
 
     def _timed_out(self, method: str, url: str, budget: float) -> RegistryUnavailableError:
         return RegistryUnavailableError(
