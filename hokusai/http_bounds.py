@@ -313,31 +313,46 @@ class RegistryTransport:
             **kwargs,
         )
         try:
+            if response.is_redirect:
+                raise self._redirected(method, url, response.status_code)
             yield response
         finally:
             response.close()
 
+    def _redirected(self, method: str, url: str, status: int) -> RegistryUnavailableError:
+        return self._unavailable(
+            f"The registry redirected {method} {_path(url)} (HTTP {status}) while "
+            f"{self._ctx.action}; the SDK does not follow redirects (they could carry the key "
+            "elsewhere), and the registry never sends one, so the tracking URI is probably wrong.",
+            "redirect",
+            "Set HOKUSAI_TRACKING_URI to https://registry.hokus.ai/api/mlflow.",
+            status=status,
+        )
+
     def _timed_out(self, method: str, url: str, budget: float) -> RegistryUnavailableError:
-        return RegistryUnavailableError(
+        return self._unavailable(
             f"The registry did not finish answering {method} {_path(url)} within "
             f"{budget:g} s while {self._ctx.action} (the connection stayed open but the "
             "answer did not complete), so the request was abandoned.",
-            reason="timeout",
-            hint=(
-                f"If the registry is only slow, raise {self._timeout_setting}; otherwise check "
-                "the network and any proxy in between with `hokusai doctor`."
-            ),
-            **self._ctx.kwargs(),
+            "timeout",
+            f"If the registry is only slow, raise {self._timeout_setting}; otherwise check the "
+            "network and any proxy in between with `hokusai doctor`.",
         )
 
     def _too_large(self, method: str, url: str, cap: int) -> RegistryUnavailableError:
-        return RegistryUnavailableError(
+        return self._unavailable(
             f"The answer to {method} {_path(url)} was larger than {cap:,} bytes while "
             f"{self._ctx.action}; reading stopped there. A registry never answers that much, so "
             "the tracking URI probably names something else.",
-            reason="oversized-answer",
-            hint="Check HOKUSAI_TRACKING_URI (and `hokusai doctor`).",
-            **self._ctx.kwargs(),
+            "oversized-answer",
+            "Check HOKUSAI_TRACKING_URI (and `hokusai doctor`).",
+        )
+
+    def _unavailable(
+        self, message: str, reason: str, hint: str, status: int | None = None
+    ) -> RegistryUnavailableError:
+        return RegistryUnavailableError(
+            message, reason=reason, hint=hint, status=status, **self._ctx.kwargs()
         )
 
 

@@ -114,7 +114,7 @@ class ConnectivityProbe:
                 )
                 response = transport.answer("GET", PROBE_PATH, params={"max_results": 1})
         except HokusaiError as bounded:
-            return self._outcome(started, bounded, status=None)
+            return self._outcome(started, bounded, status=bounded.status)
         except requests.RequestException as exc:
             error = from_transport(exc, ctx) or RegistryUnavailableError(
                 f"The registry could not be reached ({type(exc).__name__}).", **ctx.kwargs()
@@ -122,19 +122,9 @@ class ConnectivityProbe:
             return self._outcome(started, error, status=None)
         if response.status_code == 200:
             return ProbeOutcome(ProbeResult("ok", _ms(started), 200), None)
-        if 300 <= response.status_code < 400:
-            error = RegistryUnavailableError(
-                f"The registry redirected the check (HTTP {response.status_code}); the tracking "
-                "URI is probably wrong.",
-                reason="redirect",
-                status=response.status_code,
-                hint="Set HOKUSAI_TRACKING_URI to https://registry.hokus.ai/api/mlflow.",
-                **ctx.kwargs(),
-            )
-        else:
-            error = from_response(
-                response.status_code, json_body(response), dict(response.headers), ctx
-            )
+        error = from_response(
+            response.status_code, json_body(response), dict(response.headers), ctx
+        )
         return self._outcome(started, error, status=response.status_code)
 
     @staticmethod

@@ -84,9 +84,10 @@ def test_a_redirect_to_another_host_does_not_carry_the_key(fake: Any) -> None:
             times=None,
         )
         registry = ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"], mode="remote")
-        with pytest.raises(HokusaiError):
+        with pytest.raises(HokusaiError) as raised:
             registry.list_models_by_type("churn")
-    assert elsewhere.requests, "MLflow's client must have followed the redirect"
+    # The SDK's transport does not follow redirects at all; the error says what happened.
+    assert "redirected" in str(raised.value)
     assert not any(r.key_presented for r in elsewhere.requests)
 
 
@@ -103,7 +104,7 @@ class HangingSession:
     def __exit__(self, *_: object) -> None:
         return None
 
-    def get(self, *_args: Any, **_kwargs: Any) -> Any:
+    def request(self, *_args: Any, **_kwargs: Any) -> Any:
         self.release.wait(30)
         self.finished = True
         raise requests.ConnectionError("released")

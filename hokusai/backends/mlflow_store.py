@@ -502,6 +502,7 @@ class MlflowStoreBackend:
             run_id, _, path = source[len("runs:/") :].partition("/")
             location = client.get_run(run_id).info.artifact_uri.rstrip("/") + f"/{path}"
         root, _, leaf = location.rstrip("/").rpartition("/")
+        dst.mkdir(parents=True, exist_ok=True)
         repo = artifact_repository(root, self._transport, self._uri)
         return str(repo.download_artifacts(leaf, str(dst)))
 

@@ -200,3 +200,27 @@ def _read_request(sock: socket.socket) -> tuple[str, str]:
             break
         rest += chunk
     return method, target.split("?", 1)[0]
+
+
+class Servers:
+    """Starts loopback servers for one test and closes them all at its end."""
+
+    def __init__(self) -> None:
+        self._started: list[LoopbackServer] = []
+
+    def __call__(
+        self,
+        default: Behaviour,
+        routes: dict[str, Behaviour] | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> LoopbackServer:
+        server = LoopbackServer(default, routes, tls)
+        self._started.append(server)
+        return server
+
+    def __enter__(self) -> Servers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for server in self._started:
+            server.close()

@@ -65,6 +65,9 @@ def test_the_users_retry_with_the_same_key_keeps_one_version_when_the_first_land
     fake: Any, sk_model: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", KEYS["alice"])
+    # A stand-in client is used as it is (only an MlflowClient is routed through the
+    # registry's transport), so it gets the SDK's no-retry bound here.
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     creates: list[dict[str, Any]] = []
 
     class LateLanding:

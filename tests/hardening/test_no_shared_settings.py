@@ -21,24 +21,23 @@ from mlflow import MlflowClient
 from hokusai import ModelRegistry
 from hokusai.errors import RegistryUnavailableError
 from tests.conftest import KEYS
-from tests.hardening.loopback import PROBE_PATH, Behaviour, LoopbackServer, Peer, probe_ok, stall
+from tests.hardening.loopback import (
+    PROBE_PATH,
+    Behaviour,
+    Peer,
+    Servers,
+    probe_ok,
+    stall,
+)
 
 VERSIONS_PATH = "/api/2.0/mlflow/model-versions"
 WAIT_LIMIT = 60.0
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[..., LoopbackServer]]:
-    started: list[LoopbackServer] = []
-
-    def start(default: Behaviour, routes: dict[str, Behaviour] | None = None) -> LoopbackServer:
-        server = LoopbackServer(default, routes)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.close()
+def serve() -> Iterator[Servers]:
+    with Servers() as servers:
+        yield servers
 
 
 def unavailable_once_then_slow() -> Behaviour:
@@ -71,7 +70,7 @@ class Call(threading.Thread):
             self.raised = exc
 
 
-def stalled_registry(serve: Callable[..., LoopbackServer], timeout: float) -> Any:
+def stalled_registry(serve: Servers, timeout: float) -> Any:
     server = serve(stall, {PROBE_PATH: probe_ok})
     registry = ModelRegistry(
         server.url, api_key=KEYS["alice"], mode="remote", request_timeout=timeout
@@ -80,7 +79,7 @@ def stalled_registry(serve: Callable[..., LoopbackServer], timeout: float) -> An
 
 
 def test_registries_keep_their_own_timeouts_and_mlflow_code_keeps_its_retries(
-    serve: Callable[..., LoopbackServer],
+    serve: Servers,
 ) -> None:
     fast_server, fast = stalled_registry(serve, 1)
     slow_server, slow = stalled_registry(serve, 5)
@@ -116,7 +115,7 @@ def test_registries_keep_their_own_timeouts_and_mlflow_code_keeps_its_retries(
 
 
 def test_the_environment_is_the_same_before_during_and_after_a_call(
-    serve: Callable[..., LoopbackServer],
+    serve: Servers,
 ) -> None:
     server, registry = stalled_registry(serve, 2)
     before = dict(os.environ)

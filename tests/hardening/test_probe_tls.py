@@ -27,7 +27,7 @@ from mlflow import MlflowClient
 from hokusai.container import Container
 from hokusai.errors import ConfigurationError, TLSError
 from tests.conftest import KEYS
-from tests.hardening.loopback import LoopbackServer, probe_ok
+from tests.hardening.loopback import LoopbackServer, Servers, probe_ok
 
 
 @dataclass(frozen=True)
@@ -77,27 +77,29 @@ def pems(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pem]:
     return {name: self_signed(directory, name) for name in ("server", "client")}
 
 
-def https_server(pems: dict[str, Pem], *, client_cert_required: bool) -> LoopbackServer:
+def https_context(pems: dict[str, Pem], *, client_cert_required: bool) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(pems["server"].cert, pems["server"].key)
     if client_cert_required:
         context.verify_mode = ssl.CERT_REQUIRED
         context.load_verify_locations(pems["client"].cert)
-    return LoopbackServer(probe_ok, tls=context)
+    return context
 
 
 @pytest.fixture
-def plain_https(pems: dict[str, Pem]) -> Iterator[LoopbackServer]:
-    server = https_server(pems, client_cert_required=False)
-    yield server
-    server.close()
+def serve() -> Iterator[Servers]:
+    with Servers() as servers:
+        yield servers
 
 
 @pytest.fixture
-def mutual_https(pems: dict[str, Pem]) -> Iterator[LoopbackServer]:
-    server = https_server(pems, client_cert_required=True)
-    yield server
-    server.close()
+def plain_https(pems: dict[str, Pem], serve: Servers) -> LoopbackServer:
+    return serve(probe_ok, tls=https_context(pems, client_cert_required=False))
+
+
+@pytest.fixture
+def mutual_https(pems: dict[str, Pem], serve: Servers) -> LoopbackServer:
+    return serve(probe_ok, tls=https_context(pems, client_cert_required=True))
 
 
 def check(server: LoopbackServer) -> Any:

@@ -21,6 +21,7 @@ from tests.hardening.loopback import (
     PROBE_PATH,
     Behaviour,
     LoopbackServer,
+    Servers,
     endless,
     probe_ok,
     stall,
@@ -32,17 +33,9 @@ HANG_UP_LIMIT = 20.0
 
 
 @pytest.fixture
-def serve() -> Iterator[Any]:
-    started: list[LoopbackServer] = []
-
-    def start(default: Behaviour, routes: dict[str, Behaviour] | None = None) -> LoopbackServer:
-        server = LoopbackServer(default, routes)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.close()
+def serve() -> Iterator[Servers]:
+    with Servers() as servers:
+        yield servers
 
 
 def probe_against(server: LoopbackServer, probe_timeout: float = 1.0) -> Any:
@@ -59,7 +52,7 @@ def probe_against(server: LoopbackServer, probe_timeout: float = 1.0) -> Any:
 
 
 def test_a_trickled_probe_answer_ends_at_the_probe_deadline_and_the_request_with_it(
-    serve: Any,
+    serve: Servers,
 ) -> None:
     server = serve(trickle)
     outcome = probe_against(server).check()
@@ -74,7 +67,7 @@ def test_a_trickled_probe_answer_ends_at_the_probe_deadline_and_the_request_with
     assert "HOKUSAI_PROBE_TIMEOUT" in str(outcome.error)
 
 
-def test_an_oversized_probe_answer_is_cut_off_at_the_cap(serve: Any) -> None:
+def test_an_oversized_probe_answer_is_cut_off_at_the_cap(serve: Servers) -> None:
     server = serve(endless)
     outcome = probe_against(server, probe_timeout=30).check()
 
@@ -89,7 +82,7 @@ def test_an_oversized_probe_answer_is_cut_off_at_the_cap(serve: Any) -> None:
 
 
 @pytest.mark.parametrize("behaviour", [trickle, stall], ids=["trickle", "stall"])
-def test_a_registry_call_ends_at_the_request_deadline(serve: Any, behaviour: Behaviour) -> None:
+def test_a_registry_call_ends_at_the_request_deadline(serve: Servers, behaviour: Behaviour) -> None:
     server = serve(behaviour, {PROBE_PATH: probe_ok})
     registry = ModelRegistry(server.url, api_key=KEYS["alice"], mode="remote", request_timeout=1)
 
