@@ -15,10 +15,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import requests
 from dependency_injector import containers, providers
 
-from hokusai import request_auth
+from hokusai import proxy_route, request_auth
 from hokusai.backends.mlflow_store import MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
 from hokusai.classify import ErrorContext
@@ -85,7 +84,7 @@ class Container(containers.DeclarativeContainer):
 
     # Swappable transports: how MLflow clients and the probe's HTTP sessions are made.
     mlflow_client_factory = providers.Object(make_mlflow_client)
-    http_session_factory = providers.Object(requests.Session)
+    http_session_factory = providers.Object(proxy_route.session)
 
     binding = providers.Singleton(_binding, tracking_config)
     probe = providers.Singleton(

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase
 
-from hokusai import http_trace
+from hokusai import http_trace, proxy_route
 from hokusai.config.tracking import is_loopback
 from hokusai.credentials import ApiKey
 from hokusai.errors import ConfigurationError
@@ -188,6 +188,9 @@ class BearerAuth(AuthBase):
         return _table.lookup(url)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        # MLflow's HTTP layer is loaded by now: from here on its requests to a loopback
+        # registry go direct, never through HTTP_PROXY with the key in clear text.
+        proxy_route.patch_mlflow_adapter()
         binding, log = self._binding_for(request.url or "")
         if binding is not None:
             # Replaces anything MLflow put there from MLFLOW_TRACKING_TOKEN or

@@ -28,6 +28,7 @@ from hokusai.errors import (
 )
 from hokusai.http_trace import ResponseLog, json_body
 from hokusai.probe import ConnectivityProbe
+from hokusai.proxy_route import session
 from hokusai.request_auth import auth_for
 
 SessionFactory = Callable[[], requests.Session]
@@ -225,9 +226,7 @@ def no_key_error(config: TrackingConfig) -> AuthenticationError:
     return AuthenticationError.missing_key(config.remote_uri.value)
 
 
-def registry_read_check(
-    config: TrackingConfig, session_factory: SessionFactory = requests.Session
-) -> Check:
+def registry_read_check(config: TrackingConfig, session_factory: SessionFactory = session) -> Check:
     """The connectivity probe, read the way a person needs it (whose fault, what next)."""
     if config.api_key is None:
         return Check.failure("registry read", no_key_error(config))

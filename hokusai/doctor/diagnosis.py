@@ -5,20 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-import requests
-
 from hokusai.doctor.configuration import configuration_check, mode_check, resolve
 from hokusai.doctor.conflicts import conflicts as find_conflicts
 from hokusai.doctor.connection import ConnectionChecks, SessionFactory
 from hokusai.doctor.network import Network, SocketNetwork
 from hokusai.doctor.report import Check, DoctorReport
+from hokusai.proxy_route import proxy_use, session
 
 
 def diagnose(
     *,
     environ: Mapping[str, str] | None = None,
     network: Network | None = None,
-    session_factory: SessionFactory = requests.Session,
+    session_factory: SessionFactory = session,
     write_check: bool = True,
 ) -> DoctorReport:
     """Resolve the configuration and run every check; makes at most four small requests."""
@@ -36,7 +35,14 @@ def diagnose(
         remote_uri=config.remote_uri.value,
         mode=config.mode.value.value,
         uses_remote=config.mode.value.uses_remote,
-        settings=tuple(config.settings()),
+        settings=(*config.settings(), _proxy_row(config.remote_uri.value)),
         conflicts=conflicts,
         checks=tuple(results),
     )
+
+
+def _proxy_row(uri: str) -> tuple[str, str, str]:
+    """Which proxy the registry's requests (and so the key) go through."""
+    use = proxy_use(uri)
+    source = "environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY)"
+    return ("proxy", use.describe(), "loopback" if use.bypassed else source)
