@@ -39,6 +39,14 @@ def registry_stub() -> Iterator[Recorder]:
         yield seen
 
 
+def doctor_env(tracking_uri: str, home: Any) -> dict[str, str]:
+    return {
+        "HOKUSAI_HOME": str(home),
+        "HOKUSAI_API_KEY": KEYS["alice"],
+        "HOKUSAI_TRACKING_URI": tracking_uri,
+    }
+
+
 def test_mlflow_calls_to_a_loopback_registry_go_direct(
     proxy: Recorder, registry_stub: Recorder
 ) -> None:
@@ -59,12 +67,7 @@ def test_the_connectivity_check_goes_direct(proxy: Recorder, registry_stub: Reco
 def test_doctor_says_loopback_bypasses_the_proxy(
     proxy: Recorder, registry_stub: Recorder, isolated_env: Any
 ) -> None:
-    env = {
-        "HOKUSAI_HOME": str(isolated_env),
-        "HOKUSAI_API_KEY": KEYS["alice"],
-        "HOKUSAI_TRACKING_URI": registry_stub.url,
-    }
-    report = diagnose(environ=env, write_check=False)
+    report = diagnose(environ=doctor_env(registry_stub.url, isolated_env), write_check=False)
     rows = {name: (value, source) for name, value, source in report.settings}
     assert rows["proxy"] == ("none: loopback registries bypass proxies", "loopback")
     assert proxy.seen == []
@@ -73,11 +76,7 @@ def test_doctor_says_loopback_bypasses_the_proxy(
 def test_doctor_names_the_proxy_an_https_registry_is_tunnelled_through(
     proxy: Recorder, fake: Any, isolated_env: Any
 ) -> None:
-    env = {
-        "HOKUSAI_HOME": str(isolated_env),
-        "HOKUSAI_API_KEY": KEYS["alice"],
-        "HOKUSAI_TRACKING_URI": fake.tracking_uri,
-    }
+    env = doctor_env(fake.tracking_uri, isolated_env)
     report = diagnose(environ=env, network=FakeNetwork(), write_check=False)
     rows = {name: value for name, value, _source in report.settings}
     assert rows["proxy"] == proxy.url
