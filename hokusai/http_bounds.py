@@ -31,7 +31,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -39,6 +38,7 @@ from hokusai import http_trace
 from hokusai.classify import ErrorContext
 from hokusai.errors import RegistryUnavailableError
 from hokusai.mlflow_tls import TlsSettings
+from hokusai.proxy_route import LoopbackDirectAdapter
 
 # A transfer slower than this on average counts as stalled: each byte moved buys 1/rate seconds.
 MIN_TRANSFER_RATE = 64 * 1024
@@ -129,8 +129,11 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 _POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
-class WatchedAdapter(HTTPAdapter):
-    """An adapter (no retries) whose connections report their sockets to the running watch."""
+class WatchedAdapter(LoopbackDirectAdapter):
+    """An adapter (no retries) whose connections report their sockets to the running watch.
+
+    Loopback registries are reached direct, never through a proxy (``hokusai.proxy_route``).
+    """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)

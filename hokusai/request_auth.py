@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.auth import AuthBase
@@ -200,11 +200,36 @@ class BearerAuth(AuthBase):
             # Replaces anything MLflow put there from MLFLOW_TRACKING_TOKEN or
             # MLFLOW_TRACKING_USERNAME/PASSWORD: for our registry, our key is the credential.
             request.headers["Authorization"] = f"Bearer {binding.key.reveal()}"
+            request.register_hook("response", _KeepKeyWithin(binding))  # type: ignore[no-untyped-call]
             http_trace.attach(request, log)
         return request
 
     def __repr__(self) -> str:
         return "BearerAuth(<host-scoped>)"
+
+
+class _KeepKeyWithin:
+    """Drops the key from a redirected request that leaves the binding's prefix.
+
+    ``requests`` copies the request, headers included, to follow a redirect, and strips
+    ``Authorization`` only when the host changes; the auth is not asked again. A redirect to
+    another path of the same host (outside the registry's mount) would carry the key there.
+    This response hook runs before the copy is made, on every hop.
+    """
+
+    def __init__(self, binding: Binding) -> None:
+        self._binding = binding
+
+    def __call__(self, response: requests.Response, *_args: object, **_kwargs: object) -> None:
+        location = response.headers.get("Location") if response.is_redirect else None
+        if location is None:
+            return
+        try:
+            stays = self._binding.matches(urljoin(response.url, location))
+        except ValueError:  # a malformed Location (bad port, bracket): never worth the key
+            stays = False
+        if not stays:
+            response.request.headers.pop("Authorization", None)
 
 
 class HokusaiRequestAuthProvider:

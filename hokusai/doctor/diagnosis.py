@@ -11,6 +11,7 @@ from hokusai.doctor.connection import ConnectionChecks, SessionFactory
 from hokusai.doctor.network import Network, SocketNetwork
 from hokusai.doctor.report import Check, DoctorReport
 from hokusai.http_bounds import watched_session
+from hokusai.proxy_route import proxy_use
 
 
 def diagnose(
@@ -35,7 +36,14 @@ def diagnose(
         remote_uri=config.remote_uri.value,
         mode=config.mode.value.value,
         uses_remote=config.mode.value.uses_remote,
-        settings=tuple(config.settings()),
+        settings=(*config.settings(), _proxy_row(config.remote_uri.value)),
         conflicts=conflicts,
         checks=tuple(results),
     )
+
+
+def _proxy_row(uri: str) -> tuple[str, str, str]:
+    """Which proxy the registry's requests (and so the key) go through."""
+    use = proxy_use(uri)
+    source = "environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY)"
+    return ("proxy", use.describe(), "loopback" if use.bypassed else source)

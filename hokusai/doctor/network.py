@@ -15,6 +15,8 @@ from urllib.parse import SplitResult, urlsplit
 
 import requests
 
+from hokusai.proxy_route import route
+
 
 class Network(Protocol):
     def resolve(self, host: str, port: int, timeout: float) -> list[str]: ...
@@ -76,8 +78,8 @@ def _requests_tls_context() -> ssl.SSLContext:
 
 
 def proxy_for(url: str) -> SplitResult | None:
-    """The proxy ``requests`` would send ``url`` through (HTTPS_PROXY, ...), if any."""
-    proxies = requests.utils.get_environ_proxies(url)
+    """The proxy the SDK sends ``url`` through (HTTPS_PROXY, ...; never for loopback), if any."""
+    proxies = route(url, requests.utils.get_environ_proxies(url))
     proxy = requests.utils.select_proxy(url, proxies)
     # Only the host and port are ever shown: a proxy URL may carry user:password.
     return urlsplit(proxy if "://" in proxy else f"http://{proxy}") if proxy else None
