@@ -24,6 +24,8 @@ TEST_ENV = {
 }
 # Users' dependencies: the SDK gets mlflow-skinny, so the tests exercise what users install.
 TEST_EXTRAS = ".[testing,quickstart,keyring]"
+# What every pytest session needs besides the extras (tests/properties uses hypothesis).
+TEST_TOOLS = ("hypothesis",)
 FLOOR_PYTHON = "3.10"
 
 
@@ -96,7 +98,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Unit, fake-server and CLI tests (no real server); extra args go to pytest."""
-    session.install("-e", TEST_EXTRAS, "pytest-xdist", "pytest-randomly")
+    session.install("-e", TEST_EXTRAS, *TEST_TOOLS, "pytest-xdist", "pytest-randomly")
     session.run(
         "pytest", "-m", "not integration and not flavors", "-n", "2", *session.posargs, env=TEST_ENV
     )
@@ -111,7 +113,7 @@ def tests_floor(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """Against a real `mlflow server` behind a bearer-key proxy on 127.0.0.1."""
-    session.install("-e", TEST_EXTRAS, "pytest-randomly")
+    session.install("-e", TEST_EXTRAS, *TEST_TOOLS, "pytest-randomly")
     env = {**TEST_ENV, "REAL_SERVER_MLFLOW_PYTHON": _mlflow_server_python(session)}
     session.run("pytest", "-m", "integration", *session.posargs, env=env)
 
@@ -135,7 +137,7 @@ FRAMEWORKS = [
 @nox.session
 def flavors(session: nox.Session) -> None:
     """A tiny model of each framework: registered on the real server, loaded back, predicting."""
-    session.install("-e", TEST_EXTRAS, *FRAMEWORKS)
+    session.install("-e", TEST_EXTRAS, *TEST_TOOLS, *FRAMEWORKS)
     env = {
         **TEST_ENV,
         "REAL_SERVER_MLFLOW_PYTHON": _mlflow_server_python(session),

@@ -328,6 +328,8 @@ class ModelRegistry:
         options = earlier_args.forwarded(
             kwargs, self.register_model, where="register_improved_model"
         )
+        # The baseline lookup is a request: the caller's options are checked before it.
+        _check_options(options)
         try:
             baseline = self.get_model_by_id(baseline_ref)
         except ModelNotFoundError as exc:
@@ -568,6 +570,18 @@ def _auth_arguments(auth: HokusaiAuth | None, api_endpoint: str | None) -> dict[
     if api_endpoint is None and auth.api_endpoint_setting.source == ARGUMENT:
         arguments["api_endpoint"] = auth.api_endpoint
     return arguments
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """The checks ``register_model`` runs on these options, for callers that make a request
+    (a lookup) before they call it."""
+    validation.tags(options.get("tags"))
+    if options.get("metrics") is not None:
+        validation.run_metrics(options["metrics"])
+    if options.get("alias") is not None:
+        validation.alias(options["alias"])
+    if options.get("idempotency_key") is not None:
+        check_idempotency_key(options["idempotency_key"])
 
 
 def _release(binding: request_auth.Binding | None) -> None:

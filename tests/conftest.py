@@ -15,6 +15,10 @@ import pytest
 from hokusai.config.defaults import clear as clear_process_defaults
 from hokusai.notices import forget_notices
 
+# The key canary fails any test whose key shows up in logs, output, errors, files or the
+# environment (tests/plugins/key_canary.py); pytester runs it on tests made to leak.
+pytest_plugins = ["tests.plugins.key_canary", "pytester"]
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 _OWNED_PREFIXES = ("HOKUSAI_", "MLFLOW_TRACKING_", "MLFLOW_HTTP_REQUEST_")
 
