@@ -30,11 +30,13 @@ from __future__ import annotations
 import configparser
 import inspect
 import json
+import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,6 +219,21 @@ def _test_functions(code: str) -> list[str]:
     ]
 
 
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """docs/logging.md's examples configure logging, process-wide: put it back afterwards."""
+    loggers = [logging.getLogger(), logging.getLogger("hokusai")]
+    saved = [(lg, lg.level, list(lg.handlers), lg.propagate, lg.disabled) for lg in loggers]
+    yield
+    for logger, level, handlers, propagate, disabled in saved:
+        for added in set(logger.handlers) - set(handlers):
+            added.close()
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+        logger.disabled = disabled
+
+
 PYTHON_CASES = [
     pytest.param(b, name, id=f"{b.where}-{name or 'script'}")
     for b in ALL_BLOCKS
@@ -226,6 +243,7 @@ PYTHON_CASES = [
 
 
 @pytest.mark.parametrize(("block", "name"), PYTHON_CASES)
+@pytest.mark.usefixtures("restored_logging")
 def test_python_example(
     block: Block,
     name: str | None,
