@@ -44,6 +44,7 @@ class Node:
     takes_value: set[str] = field(default_factory=set)
     children: list[Node] = field(default_factory=list)
     has_positional: bool = False
+    choices: list[str] = field(default_factory=list)
 
 
 def tree(parser: argparse.ArgumentParser, path: tuple[str, ...] = (), summary: str = "") -> Node:
@@ -61,6 +62,7 @@ def tree(parser: argparse.ArgumentParser, path: tuple[str, ...] = (), summary: s
                         node.takes_value.add(option)
         else:
             node.has_positional = True
+            node.choices += [str(c) for c in action.choices or ()]
     return node
 
 
@@ -74,7 +76,9 @@ def bash_script(root: Node) -> str:
     cases = []
     # Deepest first: "models list" must match before "models".
     for node in sorted(nodes, key=lambda n: -len(n.path)):
-        words = " ".join([*(c.path[-1] for c in node.children), *sorted(node.options)])
+        words = " ".join(
+            [*(c.path[-1] for c in node.children), *node.choices, *sorted(node.options)]
+        )
         pattern = " ".join(node.path)
         # A command without sub-commands takes anything after it (paths, values).
         glob = f'"{pattern}"*' if not node.children and node.path else f'"{pattern}"'
@@ -140,7 +144,10 @@ def fish_script(root: Node) -> str:
             lines.append(
                 f"complete -c hokusai{when} -l {option[2:]}{value} -d {_fish_quote(help_text)}"
             )
-        if node.path and node.has_positional and not node.children:
+        if node.choices:
+            words = " ".join(node.choices)
+            lines.append(f"complete -c hokusai -n {_fish_quote(condition)} -a {_fish_quote(words)}")
+        elif node.path and node.has_positional and not node.children:
             lines.append(f"complete -c hokusai -n {_fish_quote(condition)} -F")
     return "\n".join(lines) + "\n"
 

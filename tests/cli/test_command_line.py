@@ -166,3 +166,4 @@ def test_bash_completion_completes_commands_actions_and_options(cli: Cli, tmp_pa
     assert "--debug" in _complete(script, "hokusai --profile staging whoami --d", tmp_path)
     assert "--offline" in _complete(script, "hokusai --profile staging whoami --o", tmp_path)
     assert "--alias" in _complete(script, "hokusai register ./model --a", tmp_path)
+    assert _complete(script, "hokusai completion f", tmp_path) == ["fish"]

@@ -135,3 +135,11 @@ def test_a_piped_key_logs_in_without_a_getpass_warning(home: Path, tmp_path: Pat
     closed = _login_process(home, tmp_path, None)
     assert closed.returncode == EXIT_USAGE
     assert "Traceback" not in closed.stderr and "no terminal" in closed.stderr
+
+
+def test_logout_removes_an_unreadable_credentials_file(cli: Cli, home: Path) -> None:
+    (home / "credentials").write_text(f"api_key = {ALICE}\n")
+    result = cli("logout")
+    assert result.code == EXIT_OK
+    assert not (home / "credentials").exists()
+    assert json.loads(cli("whoami", "--offline", "--json").out)["key"] is None
