@@ -7,8 +7,8 @@ loads in any process that can import ``benchmarks``.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
-from typing import Any
 
 from mlflow.pyfunc.model import PythonModel
 
@@ -16,7 +16,8 @@ PIECE = 8 * 1024 * 1024
 
 
 class Blob(PythonModel):  # type: ignore[misc]
-    def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+    # No type hints: MLflow would try to make a signature of them, and warn that it cannot.
+    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         return model_input
 
 
@@ -36,8 +37,10 @@ def save_blob_model(directory: Path, megabytes: int) -> Path:
     blob = directory / "blob.bin"
     write_blob(blob, megabytes)
     model = directory / "model"
-    mlflow.pyfunc.save_model(
-        str(model), python_model=Blob(), artifacts={"blob": str(blob)}, pip_requirements=[]
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "a Python object is pickled": ours, on purpose
+        mlflow.pyfunc.save_model(
+            str(model), python_model=Blob(), artifacts={"blob": str(blob)}, pip_requirements=[]
+        )
     blob.unlink()  # the model directory holds its own copy
     return model

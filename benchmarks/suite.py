@@ -7,11 +7,13 @@ with the server's own venv (full ``mlflow``) in ``REAL_SERVER_MLFLOW_PYTHON``.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import platform
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,11 +51,11 @@ def settings_for(args: argparse.Namespace, workdir: Path) -> Settings:
     else:
         settings = Settings(
             workdir,
-            runs=7,
-            cold_runs=5,
+            runs=5,
+            cold_runs=3,
             model_mb=256,
             big_runs=2,
-            threads_per_key_runs=3,
+            threads_per_key_runs=2,
             raw_cap=10.0,
         )
     if args.model_mb:
@@ -71,6 +73,9 @@ def machine() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # The table only: MLflow's warnings and INFO lines (in this process) would bury it.
+    warnings.simplefilter("ignore")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
     started = time.monotonic()
     chosen = args.only or list(ROWS)
     workdir = Path(tempfile.mkdtemp(prefix="hokusai-bench-"))
