@@ -352,7 +352,12 @@ class MlflowStoreBackend:
         except Exception as exc:
             if getattr(exc, "error_code", None) != "RESOURCE_DOES_NOT_EXIST":
                 raise
-            client.create_registered_model(name)
+            try:
+                client.create_registered_model(name)
+            except Exception as again:
+                # Another worker of a sweep created it between our get and create: use it.
+                if getattr(again, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
+                    raise
 
     # -- reads --------------------------------------------------------------------------------
 
