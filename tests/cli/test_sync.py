@@ -93,7 +93,7 @@ def test_on_a_terminal_sync_shows_each_record_s_stage_then_erases_the_line(
 def test_an_interrupted_sync_resumes_without_duplicates(cli: Cli, outage: Any) -> None:
     # The second version creation is applied on the server, but its answer never arrives.
     outage.inject(Fault.applied_then_lost(), path=r"model-versions/create", after=1)
-    first = cli("sync", "--json")
+    first = cli("sync", "--json", "--concurrency", "1")  # one at a time: "second" is "fraud"
     report = json.loads(first.out)
     assert first.code == EXIT_PARTIAL
     assert report["counts"]["pushed"] == 2 and report["counts"]["failed"] == 1
@@ -132,7 +132,7 @@ def test_a_key_that_cannot_write_stops_after_the_first_record(
     cli: Cli, outage: Any, use_fake: Any
 ) -> None:
     use_fake(KEYS["reader"])
-    result = cli("sync", "--json")
+    result = cli("sync", "--json", "--concurrency", "1")
     report = json.loads(result.out)
     assert result.code == EXIT_PARTIAL
     assert [i["outcome"] for i in report["items"]] == ["failed", "not-attempted", "not-attempted"]

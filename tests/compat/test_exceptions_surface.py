@@ -116,7 +116,11 @@ def test_a_key_without_registry_access_is_an_authorization_error(fake: Any, sk_m
     assert info.value.status_code == 403
 
 
-def test_a_rate_limit_is_a_rate_limit_error_with_retry_after(fake: Any, sk_model: Any) -> None:
+def test_a_rate_limit_is_a_rate_limit_error_with_retry_after(
+    fake: Any, sk_model: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Retry-After (60 s) beyond the retry deadline is not waited for.
+    monkeypatch.setenv("HOKUSAI_RETRY_DEADLINE", "30")
     fake.inject(Fault.rate_limited(), path="registered-models/search", times=None)
     registry = ModelRegistry(fake.tracking_uri, ALICE)
     with pytest.raises(auth_errors.RateLimitError) as info:

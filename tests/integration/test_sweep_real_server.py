@@ -1,0 +1,33 @@
+"""A small sweep against the real server behind the rate-limiting proxy: 4 processes x 2
+threads register 40 models and then sync 12 pending records, with two keys; each lands once,
+no key crosses. What the timing is, is benchmarks/sweep.py's to report, not this test's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks import sweep
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_rate_limited_sweep_lands_every_model_exactly_once_without_crossing_keys(
+    tmp_path: Path,
+) -> None:
+    # A low limit, so that the workers do meet it and must wait it out.
+    args = sweep.parse_args(
+        ["-p", "4", "-t", "2", "-m", "40", "-s", "12", "--rate", "8", "--burst", "4"]
+    )
+    args.workdir = tmp_path
+
+    register, sync = sweep.run(args)
+
+    for phase in (register, sync):
+        assert phase.failures == []
+        assert (phase.missing, phase.duplicated) == ([], [])
+        assert phase.crossed == []
+        assert set(phase.forwarded) == {"alice", "bob"}  # both keys were used, each by its own
+    assert register.count == 40 and sync.count == 12
+    assert sum(register.limited.values()) > 0  # the limit was met, and waited out
