@@ -93,6 +93,7 @@ def test_the_old_validate_switch_in_the_environment_warns(monkeypatch: pytest.Mo
         HokusaiAuth(ALICE)
 
 
+@pytest.mark.key_canary_allow("files", reason="writes the key into the earlier SDK's config file")
 def test_the_old_config_file_key_is_read_with_a_deprecation_naming_login(
     isolated_env: Path,
 ) -> None:
@@ -106,6 +107,7 @@ def test_the_old_config_file_key_is_read_with_a_deprecation_naming_login(
     assert config.read_bytes() == before
 
 
+@pytest.mark.key_canary_allow("files", reason="writes the key into the earlier SDK's config file")
 def test_an_explicit_key_does_not_read_the_old_config_file(isolated_env: Path) -> None:
     (isolated_env / "config").write_text(f"[default]\napi_key = {BOB}\n")
     with warnings.catch_warnings():

@@ -29,6 +29,7 @@ def sources(registry: ModelRegistry) -> dict[str, tuple[str, str]]:
     return {name: (value, source) for name, value, source in registry.config.settings()}
 
 
+@pytest.mark.key_canary_allow("files", reason="writes the key into the earlier SDK's config file")
 def test_the_old_config_file_key_registers_with_a_deprecation_naming_login(
     fake: Any, sk_model: Any, isolated_env: Path
 ) -> None:
@@ -43,6 +44,7 @@ def test_the_old_config_file_key_registers_with_a_deprecation_naming_login(
     assert config.read_bytes() == before
 
 
+@pytest.mark.key_canary_allow("files", reason="writes the key into the earlier SDK's config file")
 def test_the_environment_and_the_login_store_beat_the_old_config_file(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,6 +122,7 @@ def test_doctor_shows_where_the_key_and_endpoint_came_from(isolated_env: Path) -
     )
 
 
+@pytest.mark.key_canary_allow("files", reason="writes the key into the earlier SDK's config file")
 def test_doctor_warns_about_the_earlier_sdks_settings(isolated_env: Path) -> None:
     (isolated_env / "config").write_text(f"[default]\napi_key = {ALICE}\n")
     env = {

@@ -94,8 +94,10 @@ def test_setup_mlflow_refuses_plain_http_to_another_host_and_installs_nothing() 
     assert ModelRegistry().config.api_key is None
 
 
-def test_get_mlflow_status_reads_as_the_old_dict_and_as_our_status(fake: Any) -> None:
-    os.environ["HOKUSAI_API_KEY"] = ALICE
+def test_get_mlflow_status_reads_as_the_old_dict_and_as_our_status(
+    fake: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOKUSAI_API_KEY", ALICE)
     status = get_mlflow_status()
     assert isinstance(status, Mapping)
     assert status["configured"] is True
@@ -108,8 +110,10 @@ def test_get_mlflow_status_reads_as_the_old_dict_and_as_our_status(fake: Any) ->
     assert config_status()["configured"] is True
 
 
-def test_status_of_an_unreachable_registry_says_local_fallback(fake: Any) -> None:
-    os.environ["HOKUSAI_API_KEY"] = ALICE
+def test_status_of_an_unreachable_registry_says_local_fallback(
+    fake: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOKUSAI_API_KEY", ALICE)
     fake.go_down("refused")
     status = config_status()
     assert status["configured"] is True and status["is_local"] is True

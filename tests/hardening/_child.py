@@ -76,10 +76,48 @@ def local_register(model_dir: str, name: str, start: Path) -> int:
     return 0
 
 
+def register_offline(model_dir: str, name: str, count: str, start: Path) -> int:
+    """Register ``count`` versions while the registry looks unreachable (its probe is refused),
+    so each falls back to the shared local store; prints the idempotency keys."""
+    import requests
+    from dependency_injector import providers
+
+    from hokusai import ModelRegistry
+    from hokusai.container import Container
+
+    class Refused(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            raise requests.ConnectionError("refused (test)")
+
+    container = Container()
+    container.http_session_factory.override(providers.Object(Refused))
+    registry = ModelRegistry(container=container)
+    wait_for(start)
+    keys = []
+    for _ in range(int(count)):
+        entry = registry.register_model(model_dir, name)
+        assert entry.pending_sync, entry
+        keys.append(entry.idempotency_key)
+    print(json.dumps({"keys": keys}))
+    return 0
+
+
+def sync_repeatedly(times: str, start: Path) -> int:
+    """Run `hokusai sync` ``times`` times, as a user re-running it while others register."""
+    from hokusai.cli.main import main
+
+    wait_for(start)
+    codes = [main(["sync"]) for _ in range(int(times))]
+    print(json.dumps({"codes": codes}))
+    return 0
+
+
 ROLES = {
     "slow-fallback": lambda a: slow_fallback(a[0], a[1], Path(a[2]), Path(a[3])),
     "hold-sync-lock": lambda a: hold_sync_lock(a[0], Path(a[1]), Path(a[2])),
     "local-register": lambda a: local_register(a[0], a[1], Path(a[2])),
+    "register-offline": lambda a: register_offline(a[0], a[1], a[2], Path(a[3])),
+    "sync-repeatedly": lambda a: sync_repeatedly(a[0], Path(a[1])),
 }
 
 if __name__ == "__main__":

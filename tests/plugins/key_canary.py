@@ -280,6 +280,9 @@ def pytest_runtest_makereport(
 
 def _scan_environ(watch: Watch) -> None:
     for name, value in os.environ.items():
+        # pytest's own: the test's id, which holds a key when a test is parametrized by keys.
+        if name == "PYTEST_CURRENT_TEST":
+            continue
         if (name, value) not in watch.set_by_test:
             watch.scan("environ", f"os.environ[{name!r}]", value)
 
