@@ -45,10 +45,10 @@ class EnvironmentSampler(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.samples: list[dict[str, str]] = []
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.005):
+        while not self._halt.wait(0.005):
             self.samples.append(dict(os.environ))
 
     def __enter__(self) -> EnvironmentSampler:
@@ -56,7 +56,7 @@ class EnvironmentSampler(threading.Thread):
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 
