@@ -203,6 +203,8 @@ def from_mlflow(
     transport = from_transport(exc, ctx)
     if transport is not None:
         return transport
+    if last_error is not None and last_error.status < 400:
+        return html_answer(last_error.status, ctx)
     if last_error is not None:
         return from_response(last_error.status, last_error.body, last_error.headers, ctx)
     code = getattr(exc, "error_code", None)
@@ -211,6 +213,20 @@ def from_mlflow(
     if code in ("INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE"):
         status = 500
     return from_response(status, body, {}, ctx)
+
+
+def html_answer(status: int, ctx: ErrorContext) -> RegistryUnavailableError:
+    """The registry URL answered a web page instead of the MLflow API (``http_trace``)."""
+    return RegistryUnavailableError(
+        f"The registry URL answered with an HTML page (HTTP {status}), not the MLflow API, "
+        f"while {ctx.action}: check the URL.",
+        reason="not-mlflow",
+        status=status,
+        hint="Check HOKUSAI_TRACKING_URI (the hosted registry is "
+        "https://registry.hokus.ai/api/mlflow). A Wi-Fi sign-in page (captive portal) answers "
+        "like this until you sign in.",
+        **ctx.kwargs(),
+    )
 
 
 def _unless_bare(detail: str, status: int) -> str:

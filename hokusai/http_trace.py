@@ -34,7 +34,7 @@ class ResponseLog:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, response: requests.Response, *_args: object, **_kwargs: object) -> None:
-        if response.status_code < 400:
+        if response.status_code < 400 and not html_from_api(response):
             return
         seen = SeenResponse(
             method=response.request.method or "",
@@ -45,6 +45,16 @@ class ResponseLog:
         )
         with self._lock:
             self.last_error = seen
+
+
+def html_from_api(response: requests.Response) -> bool:
+    """An HTML page where MLflow's REST API answers JSON: a captive portal or a wrong host.
+
+    Kept like an error answer, as it is the cause of the failure MLflow reports next.
+    """
+    api = any(f"/api/{v}/mlflow/" in response.url for v in ("2.0", "3.0"))
+    content_type = response.headers.get("Content-Type", "").lower()
+    return api and content_type.startswith("text/html")
 
 
 def json_body(response: requests.Response) -> Mapping[str, Any] | None:

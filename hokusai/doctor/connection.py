@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hokusai.classify import ErrorContext, from_response, from_transport
+from hokusai.classify import ErrorContext, from_response, from_transport, html_answer
 from hokusai.config.tracking import TrackingConfig
 from hokusai.doctor.network import Network, proxy_for
 from hokusai.doctor.report import Check
@@ -55,10 +55,7 @@ class ConnectionChecks:
 
     @property
     def ctx(self) -> ErrorContext:
-        creds = self.config.credentials
-        return ErrorContext(
-            self.config.remote_uri.value, creds.source, creds.masked, "running doctor"
-        )
+        return _doctor_ctx(self.config)
 
     def run(self, *, key_may_travel: bool, write_check: bool) -> list[Check]:
         uri = self.config.remote_uri.value
@@ -216,6 +213,11 @@ class ConnectionChecks:
         return Check("registry write", "warn", inconclusive, elapsed())
 
 
+def _doctor_ctx(config: TrackingConfig) -> ErrorContext:
+    creds = config.credentials
+    return ErrorContext(config.remote_uri.value, creds.source, creds.masked, "running doctor")
+
+
 def health_url(tracking_uri: str) -> str:
     """``https://host/api/health/mlflow`` for ``https://host/api/mlflow`` (outside the mount)."""
     parts = urlsplit(tracking_uri)
@@ -245,6 +247,10 @@ def registry_read_check(
 
     outcome = ConnectivityProbe(config, recording_session).check()
     ms = outcome.result.latency_ms
+    page = log.last_error
+    if outcome.reachable and page is not None and page.status < 400:
+        # A 200 that is a web page: the probe's status is fine, the answer is not MLflow's.
+        return Check.failure("registry read", html_answer(page.status, _doctor_ctx(config)), ms)
     if outcome.reachable:
         return Check("registry read", "ok", f"key {config.credentials.masked} accepted", ms)
     error = outcome.error
