@@ -94,10 +94,9 @@ def read_config_file(path: Path) -> dict[str, str]:
         return {}
     # An impossible name: "[DEFAULT]" must not vanish into configparser's special section.
     parser = configparser.ConfigParser(interpolation=None, default_section="\0none")
-    try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
-        raise ConfigurationError(f"Cannot parse {path}: {exc}") from exc
+    refused = _parse(parser, path)
+    if refused is not None:
+        raise refused
     # [default] wins over a [DEFAULT] written by habit (git, AWS and tox configs use it).
     habit = [s for s in parser.sections() if s.lower() == "default" and s != "default"]
     values = {key: value for name in habit for key, value in parser[name].items()}
@@ -105,6 +104,29 @@ def read_config_file(path: Path) -> dict[str, str]:
         values.update(parser["default"])
     _report_mistakes(path)
     return values
+
+
+def _parse(parser: configparser.ConfigParser, path: Path) -> ConfigurationError | None:
+    """Read ``path`` into ``parser``; the error to raise when it is not INI.
+
+    configparser's text quotes the offending line, which may hold a key: the error names the
+    line, never shows it, and is raised outside the ``except`` so configparser's error is not
+    even its context.
+    """
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as exc:
+        line = getattr(exc, "lineno", None)
+        what = (
+            "comes before any [section] header"
+            if isinstance(exc, configparser.MissingSectionHeaderError)
+            else "is not valid INI"
+        )
+        return ConfigurationError(
+            f"Cannot parse {path}: {f'line {line}' if line else 'a line'} {what}.",
+            hint="The file is INI: a [default] header, then `name = value` lines.",
+        )
+    return None
 
 
 def _report_mistakes(path: Path) -> None:

@@ -41,7 +41,7 @@ DEFAULT_TRACKING_URI = f"{DEFAULT_API_ENDPOINT}/mlflow"
 DEFAULT_PROBE_TIMEOUT = 3.0
 DEFAULT_BREAKER_COOLDOWN = 60.0
 DEFAULT_EXPERIMENT = "hokusai"
-# Per socket read, not per upload: a large artifact that keeps streaming is not cut off.
+# A total deadline per request; a file transfer earns more time while its bytes move.
 DEFAULT_REQUEST_TIMEOUT = 30.0
 # Confirms that MLFLOW_TRACKING_URI, whatever its host, is the Hokusai registry.
 CONFIRM_LEGACY_URI = "HOKUSAI_TRUST_TRACKING_URI"
@@ -399,7 +399,8 @@ def _legacy_uri_usable(env: Mapping[str, str], trust: Setting[bool], *, warn: bo
     # Often a local sqlite file for other tools in the same shell: never the hosted registry.
     if not legacy.lower().startswith(("http://", "https://")):
         if legacy:
-            logger.debug("Ignoring MLFLOW_TRACKING_URI=%r: not an http(s) registry URL.", legacy)
+            # Not its value: a key pasted into the wrong variable must not reach the log.
+            logger.debug("Ignoring MLFLOW_TRACKING_URI: not an http(s) registry URL.")
         return False
     if legacy_uri_trusted(legacy, trust):
         return True

@@ -127,7 +127,6 @@ def test_config_file_contents(
         assert isinstance(error, ConfigurationError)
 
 
-@pytest.mark.xfail(strict=True, reason="config/sources.py echoes configparser's text (item 11)")
 @pytest.mark.key_canary_allow("files", reason="writes a key into the config file on purpose")
 def test_a_malformed_config_file_holding_the_key_is_refused_without_showing_it(
     isolated_env: Path,
@@ -140,7 +139,6 @@ def test_a_malformed_config_file_holding_the_key_is_refused_without_showing_it(
     assert_typed_refusal(error, KEY)  # its cause, configparser's error, quotes the line
 
 
-@pytest.mark.xfail(strict=True, reason="config/tracking.py logs the ignored value (item 11)")
 def test_a_key_in_mlflow_tracking_uri_is_not_logged(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
