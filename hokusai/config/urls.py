@@ -37,19 +37,12 @@ def is_hokusai_host(host: str) -> bool:
 
 def split_url(uri: str, *, what: str, source: str) -> SplitResult:
     """``uri`` split, with its host and port checked; ``ConfigurationError`` if malformed."""
-    problem: str | None = None
     try:
         parts = urlsplit(uri)
-        port = parts.port
-        host = parts.hostname or ""
+        problem = _problem(parts)
     except ValueError as exc:
         # "Port out of range 0-65535", "Invalid IPv6 URL", "'zz' does not appear to be ...".
         problem = str(exc)
-    else:
-        if port == 0:
-            problem = "port 0 is not a port a server listens on"
-        elif host and ":" not in host and not _HOST.fullmatch(host):
-            problem = f"{host!r} is not a host name"
     if problem is not None:
         raise ConfigurationError(
             f"The {what} {uri!r} (from {source}) is not a valid URL: {problem}.",
@@ -57,6 +50,21 @@ def split_url(uri: str, *, what: str, source: str) -> SplitResult:
             "https://registry.hokus.ai/api/mlflow.",
         )
     return parts
+
+
+def _problem(parts: SplitResult) -> str | None:
+    """What is wrong with the host or port of ``parts``; raises ``ValueError`` as urllib does."""
+    port = parts.port
+    host = parts.hostname or ""
+    # Python 3.11 checks that a bracketed host is an IP address; 3.10 takes "[registry]" as is.
+    bracketed = re.search(r"\[([^\]]*)\]", parts.netloc)
+    if bracketed:
+        ip_address(bracketed.group(1))
+    if port == 0:
+        return "port 0 is not a port a server listens on"
+    if host and ":" not in host and not _HOST.fullmatch(host):
+        return f"{host!r} is not a host name"
+    return None
 
 
 def host_of(uri: str) -> str | None:

@@ -109,6 +109,8 @@ def test_registries_keep_their_own_timeouts_and_mlflow_code_keeps_its_retries(
     assert "within 5 s" in str(slow_error)
     # The 5 s registry waited its own 5 s however the 1 s one fared (a deadline never fires
     # early, so this lower bound holds on a loaded machine), and the 1 s one gave up first.
+    # The server notices each hang-up in its own thread, a moment after the client gave up.
+    assert fast_exchange.hung_up.wait(WAIT_LIMIT) and slow_exchange.hung_up.wait(WAIT_LIMIT)
     assert slow_exchange.open_for() >= 4
     assert fast_exchange.closed is not None and slow_exchange.closed is not None
     assert fast_exchange.closed < slow_exchange.closed
