@@ -111,6 +111,7 @@ def test_setup_mlflow_auth_validates_against_the_proxy(
     assert status["configured"] is True and status["tracking_uri"] == live_server.tracking_uri
 
 
+@pytest.mark.key_canary_allow("files", reason="writes the key into the earlier SDK's config file")
 def test_the_old_config_file_and_endpoint_variable(
     live_server: RealServer, sk_model: Any, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
