@@ -18,7 +18,7 @@ limit allows (per key: (forwarded requests - burst) / rate; the slower key), thr
 p50/p99 latency of one registration (or one record's push).
 
     python benchmarks/sweep.py                       # 16 x 4, 500 models, 500 records
-    python benchmarks/sweep.py -p 4 -t 2 -m 40 -s 16 --rate 10   # a quick run
+    python benchmarks/sweep.py -p 4 -t 2 -m 40 -s 16 --rate 8 --burst 4   # a quick run
 
 Needs the full ``mlflow`` (the server) importable, or REAL_SERVER_MLFLOW_PYTHON pointing at a
 Python that has it. Prints figures; asserts only exactly-once and no cross-key.
