@@ -18,7 +18,7 @@ limit allows (per key: (forwarded requests - burst) / rate; the slower key), thr
 p50/p99 latency of one registration (or one record's push).
 
     python benchmarks/sweep.py                       # 16 x 4, 500 models, 500 records
-    python benchmarks/sweep.py -p 4 -t 2 -m 40 -s 16 --rate 10   # a quick run
+    python benchmarks/sweep.py -p 4 -t 2 -m 40 -s 16 --rate 8 --burst 4   # a quick run
 
 Needs the full ``mlflow`` (the server) importable, or REAL_SERVER_MLFLOW_PYTHON pointing at a
 Python that has it. Prints figures; asserts only exactly-once and no cross-key.
@@ -76,6 +76,9 @@ class Phase:
     forwarded: dict[str, int]
     limited: dict[str, int]
     allowed_seconds: float
+    # Runs and logged models the server created: one each per registration unless some
+    # registration started over (as a 429 half-way made it before it was retried alone).
+    created: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -99,6 +102,8 @@ class Phase:
             f"  landed exactly once by idempotency key: {'yes' if self.exactly_once else 'NO'}"
             f" (missing {len(self.missing)}, duplicated {len(self.duplicated)})",
             f"  keys crossed: {len(self.crossed)}; requests {per_user}",
+            f"  created: {self.created.get('runs', 0)} runs, "
+            f"{self.created.get('logged models', 0)} logged models",
             f"  total {self.seconds:.1f} s; the rate limit allows {self.allowed_seconds:.1f} s"
             f" -> {self.ratio:.2f}x (goal <= 1.2x)",
             f"  throughput {self.count / self.seconds:.2f}/s; latency p50 {p50:.2f} s,"
@@ -253,6 +258,9 @@ def crossed_requests(records: list[Any], owners: dict[str, str]) -> list[str]:
     return crossed
 
 
+_CREATES = {"runs": "/runs/create", "logged models": "/logged-models"}
+
+
 def judge(
     name: str,
     server: Any,
@@ -273,6 +281,13 @@ def judge(
     forwarded = Counter(r.user for r in during if r.forwarded)
     limited = Counter(r.user for r in during if r.status == 429)
     allowed = max(max(0, forwarded[u] - args.burst) / args.rate for u in USERS)
+    created = Counter(
+        what
+        for r in during
+        if r.forwarded and r.method == "POST" and r.status == 200
+        for what, suffix in _CREATES.items()
+        if r.path.endswith(suffix)
+    )
     owners = experiment_owners(server, experiments)
     return Phase(
         name=name,
@@ -289,6 +304,7 @@ def judge(
         forwarded=dict(forwarded),
         limited=dict(limited),
         allowed_seconds=allowed,
+        created={what: created[what] for what in _CREATES},
     )
 
 

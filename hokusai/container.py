@@ -66,6 +66,7 @@ def _transport(
     binding: request_auth.Binding | None,
     *,
     local: bool = False,
+    retry: RetryPolicy | None = None,
 ) -> RegistryTransport | None:
     """The registry's own HTTP transport to its store (None for a store that is a file)."""
     uri = config.local_uri.value if local else config.remote_uri.value
@@ -77,6 +78,7 @@ def _transport(
         context=_local_context(config) if local else _error_context(config),
         auth=request_auth.BearerAuth(binding) if binding is not None else None,
         tls=TlsSettings.from_environ(environ),
+        retry=retry,
     )
 
 
@@ -143,7 +145,10 @@ class Container(containers.DeclarativeContainer):
         error_context=providers.Callable(_error_context, tracking_config),
         request_timeout=tracking_config.provided.request_timeout.value,
         binding=binding,
-        transport=providers.Singleton(_transport, tracking_config, environ, binding),
+        # A 429 is waited out on the refused request itself, within the same retry deadline.
+        transport=providers.Singleton(
+            _transport, tracking_config, environ, binding, retry=retry_policy
+        ),
         page_size=search_page_size,
     )
     local_store = providers.Singleton(

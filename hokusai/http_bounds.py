@@ -9,8 +9,16 @@ File transfers earn more time as bytes move (``MIN_TRANSFER_RATE``): a large art
 streams steadily is not cut off, a trickle is.
 
 Each registry owns one ``RegistryTransport`` (its timeout, key, TLS settings), so two registries
-never share settings and nothing in the process environment changes. Retries are not made here;
-a retry policy (say for 429) can wrap ``RegistryTransport.answer``.
+never share settings and nothing in the process environment changes.
+
+One retry is made here: a request the proxy refused with 429 is sent again (an upload re-opens
+its file), after its ``Retry-After`` or a jittered back-off, within the registry's retry deadline
+(its ``RetryPolicy``), each attempt under its own total deadline. The proxy answers 429 *instead
+of* forwarding, so the request was never applied and any method may repeat; repeating it alone
+keeps a registration from starting over (a new run, a new logged model, every upload again).
+A 503 may have been applied behind the proxy, so it is left to the operation's policy, which
+looks the idempotency key up before creating again; its ``Retry-After`` reaches that policy
+through the operation's response log (``hokusai.http_trace``).
 
 Not covered by the watchdog: name resolution and the TLS handshake of a new connection, which
 happen before the socket is known; the per-read timeout still bounds the handshake, and the
@@ -20,11 +28,12 @@ connectivity check runs in a worker thread with its own budget for the resolver.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -35,10 +44,11 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from hokusai import http_trace
-from hokusai.classify import ErrorContext
+from hokusai.classify import ErrorContext, from_response
 from hokusai.errors import RegistryUnavailableError
 from hokusai.mlflow_tls import TlsSettings
 from hokusai.proxy_route import LoopbackDirectAdapter
+from hokusai.retry_policy import Kind, RetryPolicy, no_retries
 
 # A transfer slower than this on average counts as stalled: each byte moved buys 1/rate seconds.
 MIN_TRANSFER_RATE = 64 * 1024
@@ -212,6 +222,7 @@ class RegistryTransport:
         answer_cap: int = ANSWER_CAP,
         session: requests.Session | None = None,
         timeout_setting: str = "HOKUSAI_REQUEST_TIMEOUT",
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.base_uri = base_uri.rstrip("/")
         self.timeout = timeout
@@ -221,6 +232,7 @@ class RegistryTransport:
         self._cap = answer_cap
         self._session = session or watched_session()
         self._timeout_setting = timeout_setting
+        self._retry = retry or no_retries()
 
     def url(self, endpoint: str) -> str:
         return endpoint if "://" in endpoint else self.base_uri + endpoint
@@ -237,12 +249,16 @@ class RegistryTransport:
         """One request whose answer is read whole, within the deadline and the size cap."""
         url = self.url(endpoint)
         limit = self._cap if cap is None else cap
-        with (
-            self._bounded(method, url, self.timeout, limit),
-            self._send(method, url, log, **kwargs) as response,
-        ):
-            read_capped(response, limit)
-            return response
+
+        def once() -> requests.Response:
+            with (
+                self._bounded(method, url, self.timeout, limit),
+                self._send(method, url, log, **kwargs) as response,
+            ):
+                read_capped(response, limit)
+                return response
+
+        return self._admitted(method, url, once)
 
     def upload(
         self,
@@ -255,13 +271,18 @@ class RegistryTransport:
         """PUT a file; the deadline grows with its size (``MIN_TRANSFER_RATE``)."""
         url = self.url(endpoint)
         budget = self.timeout + os.path.getsize(local_file) / MIN_TRANSFER_RATE
-        with (
-            self._bounded("PUT", url, budget, self._cap),
-            local_file.open("rb") as body,
-            self._send("PUT", url, log, data=body, headers=dict(headers or {})) as response,
-        ):
-            read_capped(response, self._cap)
-            return response
+
+        def once() -> requests.Response:
+            # Opened per attempt: a body refused with 429 is sent again from its first byte.
+            with (
+                self._bounded("PUT", url, budget, self._cap),
+                local_file.open("rb") as body,
+                self._send("PUT", url, log, data=body, headers=dict(headers or {})) as response,
+            ):
+                read_capped(response, self._cap)
+                return response
+
+        return self._admitted("PUT", url, once)
 
     def download(
         self, endpoint: str, local_file: Path, *, log: http_trace.ResponseLog | None = None
@@ -271,17 +292,43 @@ class RegistryTransport:
         An error answer raises ``requests.HTTPError`` (its body read within the cap).
         """
         url = self.url(endpoint)
-        with (
-            self._bounded("GET", url, self.timeout, self._cap) as watch,
-            self._send("GET", url, log) as response,
-        ):
-            if response.status_code >= 400:
-                read_capped(response, self._cap)
-                response.raise_for_status()
-            with local_file.open("wb") as out:
-                for chunk in response.iter_content(_CHUNK):
-                    out.write(chunk)
-                    watch.extend(len(chunk) / MIN_TRANSFER_RATE)
+
+        def once() -> requests.Response:
+            with (
+                self._bounded("GET", url, self.timeout, self._cap) as watch,
+                self._send("GET", url, log) as response,
+            ):
+                if response.status_code >= 400:
+                    read_capped(response, self._cap)
+                    return response
+                with local_file.open("wb") as out:
+                    for chunk in response.iter_content(_CHUNK):
+                        out.write(chunk)
+                        watch.extend(len(chunk) / MIN_TRANSFER_RATE)
+                return response
+
+        self._admitted("GET", url, once).raise_for_status()
+
+    def _admitted(
+        self, method: str, url: str, once: Callable[[], requests.Response]
+    ) -> requests.Response:
+        """``once()`` again while the proxy refuses it with 429, within the retry deadline.
+
+        Without a retry deadline the 429 answer is returned like any other; past it, the
+        policy's ``RateLimitedError`` says how long it waited and what to do.
+        """
+        if self._retry.deadline <= 0:
+            return once()
+        ctx = dataclasses.replace(self._ctx, action=f"sending {method} {_path(url)}")
+
+        def attempt() -> requests.Response:
+            response = once()
+            if response.status_code == 429:
+                body = http_trace.json_body(response)
+                raise from_response(429, body, response.headers, ctx)
+            return response
+
+        return self._retry.run(attempt, kind=Kind.ONCE, action=ctx.action)
 
     @contextmanager
     def _bounded(self, method: str, url: str, budget: float, cap: int) -> Iterator[_Watch]:

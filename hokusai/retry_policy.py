@@ -24,14 +24,21 @@ plus a little jitter so that workers told the same second do not all come back i
 instant; otherwise full-jitter exponential back-off. Never past the deadline: when the next
 wait would end after it, the last error is raised again, saying how long it waited and what
 to do.
+
+Nested policies share one deadline: the transport waits out a 429 on the single refused request
+(``hokusai.http_bounds``) inside an operation that a policy also wraps; the inner wait ends no
+later than the outer deadline, and an error the inner one gave up on is raised by the outer one
+as it is (not waited for again, not reworded twice).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -65,6 +72,25 @@ class Kind(StrEnum):
     IDEMPOTENT = "idempotent"  # reads, searches, setting a value: repeating changes nothing
     KEYED = "keyed"  # creates that look up their idempotency key first
     ONCE = "once"  # anything else: repeated only when certainly not applied (429)
+
+
+@dataclass
+class _Scope:
+    """The running operation's deadline (on the policy's clock) and what was given up on."""
+
+    ends: float
+    outer: _Scope | None = None
+    gave_up: HokusaiError | None = None
+
+    def report(self, final: HokusaiError) -> None:
+        """Tell the enclosing operation that ``final`` already used up the deadline."""
+        if self.outer is not None:
+            self.outer.gave_up = final
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
+    "hokusai_retry_scope", default=None
+)
 
 
 def parse_retry_after(raw: str | None, *, now: datetime | None = None) -> float | None:
@@ -133,25 +159,43 @@ class RetryPolicy:
     def run(self, call: Callable[[], T], *, kind: Kind, action: str) -> T:
         started = self.clock()
         attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return call()
-            except HokusaiError as error:
-                if self.deadline <= 0 or not retryable(error, kind):
-                    raise
-                waited = self.clock() - started
-                pause = self.wait_after(error, attempt)
-                if waited + pause > self.deadline:
-                    raise self._gave_up(error, attempt, waited, pause) from error
-                logger.info(
-                    "The registry said %s while %s; trying again in %.1f s (attempt %d).",
-                    "429 (rate limited)" if isinstance(error, RateLimitedError) else "503",
-                    action,
-                    pause,
-                    attempt + 1,
-                )
-                self.sleep(pause)
+        with self._scoped(started) as scope:
+            while True:
+                attempt += 1
+                try:
+                    return call()
+                except HokusaiError as error:
+                    if self.deadline <= 0 or not retryable(error, kind):
+                        raise
+                    if error is scope.gave_up:
+                        # A nested policy waited this out to the shared deadline already.
+                        scope.report(error)
+                        raise
+                    now = self.clock()
+                    pause = self.wait_after(error, attempt)
+                    if now + pause > scope.ends:
+                        final = self._gave_up(error, attempt, now - started, pause)
+                        scope.report(final)
+                        raise final from error
+                    logger.info(
+                        "The registry said %s while %s; trying again in %.1f s (attempt %d).",
+                        "429 (rate limited)" if isinstance(error, RateLimitedError) else "503",
+                        action,
+                        pause,
+                        attempt + 1,
+                    )
+                    self.sleep(pause)
+
+    @contextmanager
+    def _scoped(self, started: float) -> Iterator[_Scope]:
+        outer = _scope.get()
+        ends = started + self.deadline
+        scope = _Scope(ends if outer is None else min(ends, outer.ends), outer)
+        token = _scope.set(scope)
+        try:
+            yield scope
+        finally:
+            _scope.reset(token)
 
     def wait_after(self, error: HokusaiError, attempt: int) -> float:
         """The pause before attempt ``attempt + 1``."""
