@@ -19,6 +19,7 @@ artifact server (``s3://``, ``file:``), which involve no request to the registry
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
@@ -49,8 +50,11 @@ from mlflow.utils.uri import validate_path_is_safe
 
 from hokusai import http_trace
 from hokusai.http_bounds import RegistryTransport
+from hokusai.side_by_side import run_all
 
 _ARTIFACTS_ENDPOINT = "/mlflow-artifacts/artifacts"
+# Files of one model uploaded at the same time (a saved model is a handful of files).
+UPLOADS_AT_ONCE = 4
 
 
 def call_endpoint(
@@ -161,14 +165,24 @@ class RoutedArtifactRepository(HttpArtifactRepository):
         augmented_raise_for_status(response)
 
     def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
+        """Every file under ``local_dir``: the smallest first, alone, then the others a few at
+        a time (each upload mostly waits on the server, and still streams its file from disk).
+
+        A registry that refuses uploads (no permission, artifacts switched off) refuses the
+        first, and no other is sent.
+        """
         local_dir = os.path.abspath(local_dir)
+        files: list[tuple[str, str | None]] = []
         for root, _, filenames in os.walk(local_dir):
             directory = artifact_path
             if root != local_dir:
                 relative = relative_path_to_artifact_path(os.path.relpath(root, local_dir))
                 directory = posixpath.join(artifact_path, relative) if artifact_path else relative
-            for name in filenames:
-                self.log_artifact(os.path.join(root, name), directory)
+            files.extend((os.path.join(root, name), directory) for name in filenames)
+        files.sort(key=lambda file: os.path.getsize(file[0]))
+        uploads = [functools.partial(self.log_artifact, *file) for file in files]
+        run_all(uploads[:1], at_most=1)
+        run_all(uploads[1:], at_most=UPLOADS_AT_ONCE)
 
     def list_artifacts(self, path: str | None = None) -> list[FileInfo]:
         base, tail = str(self.artifact_uri).split(_ARTIFACTS_ENDPOINT, maxsplit=1)

@@ -31,6 +31,7 @@ from hokusai.models import (
 )
 from hokusai.private_dirs import make_private_dirs
 from hokusai.request_auth import Binding, acting_as, pinned
+from hokusai.side_by_side import run_all
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ ClientFactory = Callable[[str], Any]
 # the largest page MLflow allows for registered-model searches, which any proxy in front of it
 # is built to pass; MLflow's own version-search default (10000) can make answers of megabytes.
 SEARCH_PAGE_SIZE = 1000
+
+# What creating a run answers when its experiment no longer exists, or is deleted.
+_EXPERIMENT_GONE = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
 
 
 def make_mlflow_client(tracking_uri: str) -> Any:
@@ -81,6 +85,12 @@ class MlflowStoreBackend:
         self._binding = binding
         self._transport = transport
         self._page_size = page_size
+        # Set once the client is routed through ``transport``: its artifacts then go through
+        # the transport too, and independent requests may overlap (a stand-in client, or a
+        # local database, gets its calls one at a time).
+        self._is_routed = False
+        # The experiment's id, once known: it does not change while the experiment exists.
+        self._experiment_id_known: str | None = None
 
     @property
     def target(self) -> str:
@@ -117,6 +127,7 @@ class MlflowStoreBackend:
 
         if self._transport is not None and isinstance(client, MlflowClient):
             route_through(client, self._transport)
+            self._is_routed = True
         return client
 
     def _open_sqlite_store(self) -> Any:
@@ -200,10 +211,11 @@ class MlflowStoreBackend:
             if request.source.uri is not None:
                 # Reads only: a URI naming nothing fails here, before anything is written.
                 source, run_id, logged_model_id = self._resolve_uri(client, request.source.uri)
+                named = self._registered_model_exists(client, request.name)
             else:
-                experiment_id = self._experiment_id(client)
-                source, run_id, logged_model_id = self._log_model(client, request, experiment_id)
-            self._ensure_registered_model(client, request.name)
+                source, run_id, logged_model_id, named = self._log_model(client, request)
+            if not named:
+                self._create_registered_model(client, request.name)
             created = client.create_model_version(
                 name=request.name,
                 source=source,
@@ -220,7 +232,7 @@ class MlflowStoreBackend:
             )
             # An earlier attempt whose answer was lost may land just now: look again, and
             # whoever looks keeps the same one (the lowest version).
-            kept = self._keep_first(client, request.name, request.idempotency_key)
+            kept = self._keep_first(client, request.name, request.idempotency_key, created)
             return self._ensure_alias(client, kept or self._entry(created), request.alias)
 
     def _ensure_alias(
@@ -229,7 +241,8 @@ class MlflowStoreBackend:
         if alias is None or alias in entry.aliases:
             return entry
         client.set_registered_model_alias(entry.name, alias, entry.version)
-        return self._entry(client.get_model_version(entry.name, entry.version))
+        # Setting it moved the alias onto this version and changed nothing else of it.
+        return _with_alias(entry, alias)
 
     def _complete_alias(
         self, client: Any, entry: ModelRegistryEntry, alias: str | None
@@ -245,9 +258,14 @@ class MlflowStoreBackend:
     ) -> ModelRegistryEntry | None:
         return self._keep_first(client, name, key)
 
-    def _keep_first(self, client: Any, name: str, key: str) -> ModelRegistryEntry | None:
+    def _keep_first(
+        self, client: Any, name: str, key: str, created: Any = None
+    ) -> ModelRegistryEntry | None:
         """The lowest version holding ``key``; any later one is a create that landed after its
-        client gave up (and a retry made another), so it is removed."""
+        client gave up (and a retry made another), so it is removed.
+
+        ``created``: the version this call just created, whose create answer is whole already.
+        """
         holding = sorted(
             self._matching(client, name, {TAG_IDEMPOTENCY_KEY: key}),
             key=lambda v: int(v.version),
@@ -257,6 +275,10 @@ class MlflowStoreBackend:
         first, *later = holding
         for duplicate in later:
             self._retire(client, duplicate, str(first.version))
+        if created is not None and str(created.version) == str(first.version):
+            # The create answered with the whole version, and a version made a moment ago has
+            # no aliases yet: reading it back would tell nothing new.
+            return self._entry(created)
         # Search results carry no aliases on a real server; get the full version.
         return self._entry(client.get_model_version(name, first.version))
 
@@ -284,6 +306,11 @@ class MlflowStoreBackend:
             return self._keep_first(client, name, key)
 
     def _experiment_id(self, client: Any) -> str:
+        if self._experiment_id_known is None:
+            self._experiment_id_known = self._find_or_create_experiment(client)
+        return self._experiment_id_known
+
+    def _find_or_create_experiment(self, client: Any) -> str:
         experiment = client.get_experiment_by_name(self._experiment)
         if experiment is not None:
             return str(experiment.experiment_id)
@@ -304,11 +331,12 @@ class MlflowStoreBackend:
             return str(client.get_experiment_by_name(self._experiment).experiment_id)
 
     def _log_model(
-        self, client: Any, request: RegistrationRequest, experiment_id: str
-    ) -> tuple[str, str | None, str | None]:
-        """Upload the model files; returns (version source, run id, logged model id)."""
+        self, client: Any, request: RegistrationRequest
+    ) -> tuple[str, str | None, str | None, bool]:
+        """Upload the model files; returns (version source, run id, logged model id, whether
+        the registered model exists already)."""
         assert request.source.local_dir is not None
-        run = client.create_run(experiment_id, tags={"mlflow.runName": f"register-{request.name}"})
+        run, experiment_id = self._create_run(client, f"register-{request.name}")
         run_id = run.info.run_id
         logged = client.create_logged_model(
             experiment_id=experiment_id,
@@ -316,12 +344,55 @@ class MlflowStoreBackend:
             source_run_id=run_id,
             tags={TAG_IDEMPOTENCY_KEY: request.idempotency_key},
         )
-        client.log_model_artifacts(logged.model_id, str(request.source.local_dir))
+        self._upload(client, logged, request.source.local_dir)
+        # Independent of each other: wait for their answers at once. The registered model is
+        # only looked up here; it is created (if need be) once the model is logged.
+        finish: list[Callable[[], object]] = [
+            lambda: self._registered_model_exists(client, request.name),
+            lambda: client.finalize_logged_model(logged.model_id, "READY"),
+            lambda: client.set_terminated(run_id),
+        ]
         if request.metrics:
-            client.log_batch(run_id, metrics=_metric_entities(request.metrics, logged.model_id))
-        client.finalize_logged_model(logged.model_id, "READY")
-        client.set_terminated(run_id)
-        return str(logged.artifact_location), run_id, str(logged.model_id)
+            metrics = _metric_entities(request.metrics, logged.model_id)
+            finish.append(lambda: client.log_batch(run_id, metrics=metrics))
+        named, *_ = run_all(finish, at_most=len(finish) if self._is_routed else 1)
+        return str(logged.artifact_location), run_id, str(logged.model_id), bool(named)
+
+    def _create_run(self, client: Any, run_name: str) -> tuple[Any, str]:
+        """A new run in the experiment; returns (run, experiment id).
+
+        The experiment's id is remembered from earlier registrations; when the run cannot be
+        created in it (the experiment was deleted, or deleted for good and made again under
+        the same name), the id is looked up once more.
+        """
+        remembered = self._experiment_id_known
+        experiment_id = self._experiment_id(client)
+        tags = {"mlflow.runName": run_name}
+        try:
+            return client.create_run(experiment_id, tags=tags), experiment_id
+        except Exception as exc:
+            if remembered is None or getattr(exc, "error_code", None) not in _EXPERIMENT_GONE:
+                raise
+            self._experiment_id_known = None
+            current = self._experiment_id(client)
+            if current == experiment_id:
+                raise
+        return client.create_run(current, tags=tags), current
+
+    def _upload(self, client: Any, logged: Any, local_dir: Path) -> None:
+        """The model's files into the logged model's artifact location.
+
+        MLflow's ``log_model_artifacts`` reads the logged model back for that location, which
+        the create already answered with: through the registry's transport, go there direct.
+        """
+        if not self._is_routed:
+            client.log_model_artifacts(logged.model_id, str(local_dir))
+            return
+        from hokusai.mlflow_routes import artifact_repository
+
+        assert self._transport is not None
+        location = str(logged.artifact_location)
+        artifact_repository(location, self._transport, self._uri).log_artifacts(str(local_dir))
 
     def _resolve_uri(self, client: Any, uri: str) -> tuple[str, str | None, str | None]:
         """What an existing ``runs:/`` or ``models:/`` URI points at, found by reads alone.
@@ -358,18 +429,23 @@ class MlflowStoreBackend:
             )
         return str(found)
 
-    def _ensure_registered_model(self, client: Any, name: str) -> None:
+    def _registered_model_exists(self, client: Any, name: str) -> bool:
+        # MLflow has no create-if-absent: look first.
         try:
             client.get_registered_model(name)
         except Exception as exc:
             if getattr(exc, "error_code", None) != "RESOURCE_DOES_NOT_EXIST":
                 raise
-            try:
-                client.create_registered_model(name)
-            except Exception as create_error:
-                # Another worker of a sweep created it between our get and create.
-                if getattr(create_error, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
-                    raise
+            return False
+        return True
+
+    def _create_registered_model(self, client: Any, name: str) -> None:
+        try:
+            client.create_registered_model(name)
+        except Exception as exc:
+            # Another worker of a sweep created it between our look and our create.
+            if getattr(exc, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
+                raise
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -539,6 +615,22 @@ def _metric_entities(metrics: Mapping[str, float], model_id: str) -> list[Any]:
 
     now = int(time.time() * 1000)
     return [Metric(name, value, now, 0, model_id=model_id) for name, value in metrics.items()]
+
+
+def _with_alias(entry: ModelRegistryEntry, alias: str) -> ModelRegistryEntry:
+    return ModelRegistryEntry(
+        name=entry.name,
+        version=entry.version,
+        target=entry.target,
+        tracking_uri=entry.tracking_uri,
+        model_id=entry.model_id,
+        run_id=entry.run_id,
+        source=entry.source,
+        logged_model_id=entry.logged_model_id,
+        tags=entry.tags,
+        aliases=(*entry.aliases, alias),
+        idempotency_key=entry.idempotency_key,
+    )
 
 
 def _aliases(registered_model: Any) -> dict[str, str]:
