@@ -25,7 +25,9 @@ _REASONS: tuple[tuple[str, str, str, str], ...] = (
         "GET",
         r"experiments/get-by-name",
         "find the experiment",
-        "runs and logged models live in an experiment; its id is not known in advance",
+        "runs and logged models live in an experiment; its id is not known in advance (a "
+        "registry's first registration only: the id is remembered, and looked up again only "
+        "when a run cannot be created in it)",
     ),
     (
         "POST",
@@ -47,23 +49,19 @@ _REASONS: tuple[tuple[str, str, str, str], ...] = (
         "version's source",
     ),
     (
-        "GET",
-        r"logged-models/[^/]+$",
-        "read the logged model",
-        "MLflow's log_model_artifacts reads the logged model for its artifact location (the "
-        "create's answer already held it: a request the SDK could save)",
-    ),
-    (
         "PUT",
         r"mlflow-artifacts/artifacts/",
         "upload one model file",
-        "the version must point at real files (MLmodel, the model, requirements, environment)",
+        "the version must point at real files (MLmodel, the model, requirements, environment); "
+        "straight to the location the logged model's create answered with; the smallest file "
+        "alone (a refused upload stops there), then the others side by side",
     ),
     (
         "PATCH",
         r"logged-models/[^/]+$",
         "mark the logged model READY",
-        "a logged model left PENDING reads as an unfinished upload",
+        "a logged model left PENDING reads as an unfinished upload (sent side by side with the "
+        "run's end and the registered-model lookup)",
     ),
     (
         "POST",
@@ -81,7 +79,9 @@ _REASONS: tuple[tuple[str, str, str, str], ...] = (
         "GET",
         r"registered-models/get",
         "look up the registered model",
-        "create it only if it does not exist (MLflow has no create-if-absent)",
+        "create it only if it does not exist (MLflow has no create-if-absent); sent side by "
+        "side with the run's end; with alias=, MLflow's alias call also reads it (is the name "
+        "a prompt's?)",
     ),
     (
         "POST",
@@ -99,8 +99,9 @@ _REASONS: tuple[tuple[str, str, str, str], ...] = (
         "GET",
         r"model-versions/get",
         "read the version back",
-        "MLflow waits for READY after a create; search results lack aliases, so the entry "
-        "returned to the caller is read whole",
+        "only when the create answers PENDING_REGISTRATION (MLflow waits for READY), or when "
+        "the version kept is an earlier one (a retried registration, a late duplicate): "
+        "search results lack aliases, so that entry is read whole",
     ),
     (
         "POST",

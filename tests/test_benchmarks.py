@@ -116,6 +116,12 @@ def test_registration_requests_are_named(method: str, path: str, what: str) -> N
     assert explained.what == what and explained.explained
 
 
+def test_reading_the_logged_model_back_during_a_registration_is_unexplained() -> None:
+    # The logged model's create answers its artifact location: a registration that reads it
+    # back makes a request its result does not need, and the registration row misses.
+    assert not http_requests.explain("GET", f"{MOUNT}/logged-models/m-123").explained
+
+
 def test_an_unknown_request_is_listed_as_unexplained() -> None:
     explained = http_requests.explain_all([("DELETE", f"{MOUNT}/experiments/delete")])
     assert not explained[0].explained
