@@ -18,8 +18,10 @@ _REASONS: tuple[tuple[str, str, str, str], ...] = (
         "GET",
         r"model-versions/search",
         "search versions by idempotency key",
-        "before: a retried registration finds the version it already made instead of making a "
-        "second; after: a create whose answer was lost and landed late is found and removed",
+        "after the create: a create whose answer was lost and landed late is found and "
+        "removed; before anything is created, only when the caller gave idempotency_key or on "
+        "a retry: that registration finds the version it already made instead of making a "
+        "second (a key made for the call cannot be held by any version before its first try)",
     ),
     (
         "GET",

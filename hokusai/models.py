@@ -60,6 +60,9 @@ class RegistrationRequest:
     idempotency_key: str
     description: str | None = None
     alias: str | None = None
+    # The key was made for this call (the caller gave none): until a first attempt has been
+    # sent, no version can hold it, so there is nothing to look up before creating.
+    fresh_key: bool = False
 
     @property
     def metrics(self) -> dict[str, float]:

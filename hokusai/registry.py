@@ -265,6 +265,7 @@ class ModelRegistry:
                 idempotency_key=key,
                 description=clean_description,
                 alias=clean_alias,
+                fresh_key=idempotency_key is None,
             )
             return self._backend.register(request)
 

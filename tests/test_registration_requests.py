@@ -16,6 +16,7 @@ from mlflow import MlflowClient
 
 from hokusai import ModelRegistry
 from hokusai.errors import HokusaiError
+from hokusai.testing.faults import Fault
 from tests.conftest import KEYS
 from tests.request_sequence import Step, as_steps, endpoints, step
 
@@ -35,15 +36,19 @@ def files_in(model_dir: Path) -> list[Path]:
     return [p for p in model_dir.rglob("*") if p.is_file()]
 
 
-def registration(uploads: int, *, new_name: bool, new_experiment: bool) -> list[Step]:
-    """The steps of one registration of a model directory of ``uploads`` files."""
+def registration(
+    uploads: int, *, new_name: bool, new_experiment: bool, keyed: bool = False
+) -> list[Step]:
+    """The steps of one registration of a model directory of ``uploads`` files; ``keyed``: the
+    caller gave an idempotency key (a key made for the call cannot be held by any version
+    yet, so nothing is looked up before creating)."""
     experiment = (
         [step("GET experiments/get-by-name"), step("POST experiments/create")]
         if new_experiment
         else []
     )
     return [
-        step("GET model-versions/search"),  # the idempotency key: made already?
+        *([step("GET model-versions/search")] if keyed else []),  # made already?
         *experiment,
         step("POST runs/create"),
         step("POST logged-models"),
@@ -99,6 +104,41 @@ def test_the_entry_returned_is_the_version_as_the_registry_reads_it(
 
     assert reg.get_model_version("churn", entry.version) == entry
     assert entry.tags["team"] == "growth" and entry.logged_model_id
+
+
+def test_a_given_idempotency_key_is_looked_up_before_anything_is_created(
+    fake: Any, sk_model_dir: Path
+) -> None:
+    reg = registry(fake)
+    reg.register_model(sk_model_dir, "churn")
+    mark = len(fake.requests)
+    expected = registration(
+        len(files_in(sk_model_dir)), new_name=False, new_experiment=False, keyed=True
+    )
+
+    reg.register_model(sk_model_dir, "churn", idempotency_key="nightly-1")
+    again = reg.register_model(sk_model_dir, "churn", idempotency_key="nightly-1")
+
+    seen = seen_since(fake, mark)
+    assert as_steps(seen[:-2], expected) == expected
+    # The repeat finds the version, creates nothing, and reads the version whole (aliases).
+    assert seen[-2:] == ["GET model-versions/search", "GET model-versions/get"]
+    assert again.version == "2"
+    assert again == reg.get_model_version("churn", "2")
+
+
+def test_a_retry_of_a_call_without_a_key_looks_up_what_its_first_attempt_made(
+    fake: Any, sk_model_dir: Path
+) -> None:
+    # The create is applied, then its answer lost (503): the registry's retry must look the
+    # made-up key up rather than create a second version.
+    fake.inject(Fault.auth_unavailable().after_applying(), path=r"/model-versions/create$")
+
+    entry = registry(fake).register_model(sk_model_dir, "churn")
+
+    creates = [r.status for r in fake.requests if r.path.endswith("/model-versions/create")]
+    assert creates == [503]
+    assert [v.version for v in fake.model_versions("churn")] == [int(str(entry.version))]
 
 
 def test_an_alias_costs_one_request_and_the_entry_holds_it(fake: Any, sk_model_dir: Path) -> None:

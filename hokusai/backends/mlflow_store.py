@@ -91,6 +91,9 @@ class MlflowStoreBackend:
         self._is_routed = False
         # The experiment's id, once known: it does not change while the experiment exists.
         self._experiment_id_known: str | None = None
+        # Fresh keys whose registration has been tried and has not succeeded: a retry of one
+        # may find what an earlier attempt made. Only failed registrations stay here.
+        self._tried: set[str] = set()
 
     @property
     def target(self) -> str:
@@ -192,15 +195,24 @@ class MlflowStoreBackend:
     # -- registration -------------------------------------------------------------------------
 
     def register(self, request: RegistrationRequest) -> ModelRegistryEntry:
+        key = request.idempotency_key
+        first_try = request.fresh_key and key not in self._tried
+        self._tried.add(key)
         try:
-            return self._register(request)
+            entry = self._register(request, look_first=not first_try)
         except HokusaiError as error:
-            error.idempotency_key = request.idempotency_key
+            error.idempotency_key = key
             raise
+        self._tried.discard(key)
+        return entry
 
-    def _register(self, request: RegistrationRequest) -> ModelRegistryEntry:
+    def _register(self, request: RegistrationRequest, *, look_first: bool) -> ModelRegistryEntry:
         with self._operation(f"registering model {request.name!r}") as client:
-            existing = self._find_by_idempotency_key(client, request.name, request.idempotency_key)
+            existing = (
+                self._find_by_idempotency_key(client, request.name, request.idempotency_key)
+                if look_first
+                else None
+            )
             if existing is not None:
                 logger.info(
                     "Model %r version %s already holds this registration; not creating another.",
