@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hokusai import http_trace, locks
+from hokusai.backends.earlier_attempts import EarlierAttempts
 from hokusai.classify import ErrorContext, from_mlflow
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError
 from hokusai.flavors import uris
@@ -81,6 +82,7 @@ class MlflowStoreBackend:
         self._binding = binding
         self._transport = transport
         self._page_size = page_size
+        self._attempts = EarlierAttempts()
 
     @property
     def target(self) -> str:
@@ -202,7 +204,9 @@ class MlflowStoreBackend:
                 source, run_id, logged_model_id = self._resolve_uri(client, request.source.uri)
             else:
                 experiment_id = self._experiment_id(client)
-                source, run_id, logged_model_id = self._log_model(client, request, experiment_id)
+                # A repeat of this registration goes on with what an earlier attempt made.
+                resuming = self._attempts.client_for(client, request.idempotency_key)
+                source, run_id, logged_model_id = self._log_model(resuming, request, experiment_id)
             self._ensure_registered_model(client, request.name)
             created = client.create_model_version(
                 name=request.name,
