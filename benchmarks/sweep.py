@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -79,6 +81,11 @@ class Phase:
     # Runs and logged models the server created: one each per registration unless some
     # registration started over (as a 429 half-way made it before it was retried alone).
     created: dict[str, int] = field(default_factory=dict)
+    # Tokens each key's bucket lost by overflowing while full during the phase: time the
+    # limit allowed and no worker used.
+    wasted: dict[str, float] = field(default_factory=dict)
+    # What the workers waited: after their own 429s, and held back by another thread's.
+    waits: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -104,7 +111,13 @@ class Phase:
             f"  keys crossed: {len(self.crossed)}; requests {per_user}",
             f"  created: {self.created.get('runs', 0)} runs, "
             f"{self.created.get('logged models', 0)} logged models",
-            f"  total {self.seconds:.1f} s; the rate limit allows {self.allowed_seconds:.1f} s"
+            "  tokens wasted (bucket full, nobody sending): "
+            + ", ".join(f"{u}: {self.wasted.get(u, 0.0):.0f}" for u in USERS)
+            + f"; waits after own 429: {self.waits.get('retries', 0):.0f}"
+            f" ({self.waits.get('retry_seconds', 0.0):.0f} s), held by another's 429:"
+            f" {self.waits.get('held', 0):.0f} ({self.waits.get('held_seconds', 0.0):.0f} s)",
+            f"  first request {self.extra.get('first_request_after', 0.0):.1f} s after the start;"
+            f" total {self.seconds:.1f} s; the rate limit allows {self.allowed_seconds:.1f} s"
             f" -> {self.ratio:.2f}x (goal <= 1.2x)",
             f"  throughput {self.count / self.seconds:.2f}/s; latency p50 {p50:.2f} s,"
             f" p99 {p99:.2f} s",
@@ -115,13 +128,19 @@ class Phase:
 # -- the parent ----------------------------------------------------------------------------------
 
 
-def start_stack(workdir: Path, rate: float, burst: int) -> Any:
+def start_stack(workdir: Path, rate: float, burst: int, precise: bool = False) -> Any:
     from fixtures.real_server import RealServer
 
     server = RealServer(
         workdir / "stack",
         REPO_ROOT / "fixtures" / "keys.json",
-        proxy_options=("--rate", f"{rate:g}", "--burst", str(burst)),
+        proxy_options=(
+            "--rate",
+            f"{rate:g}",
+            "--burst",
+            str(burst),
+            *(["--precise-retry-after"] if precise else []),
+        ),
     )
     server.start()
     return server
@@ -289,6 +308,16 @@ def judge(
         if r.path.endswith(suffix)
     )
     owners = experiment_owners(server, experiments)
+    wasted = {}
+    for user in USERS:
+        marks = [r.tokens_wasted for r in during if r.user == user and r.tokens_wasted is not None]
+        wasted[user] = max(marks) - min(marks) if marks else 0.0
+    # Start-up before the first request (imports done, but stores opened, records read): the
+    # limit is not what the workers wait for then.
+    first = min((r.time for r in during), default=start)
+    waits = Counter[str]()
+    for result in results:
+        waits.update(result.get("waits", {}))
     return Phase(
         name=name,
         processes=args.processes,
@@ -305,6 +334,9 @@ def judge(
         limited=dict(limited),
         allowed_seconds=allowed,
         created={what: created[what] for what in _CREATES},
+        wasted=wasted,
+        waits=dict(waits),
+        extra={"first_request_after": first - start},
     )
 
 
@@ -317,8 +349,9 @@ def registration_phase(server: Any, workdir: Path, model: Path, args: argparse.N
         "workers": workers,
         "prefix": f"reg-{args.run}",
     }
-    start = time.time()
     seconds, results = run_workers("register", server, workdir, args.processes, spec)
+    # From the start signal: what the workers did to get ready is not part of the timing.
+    start = (workdir / "register.go").stat().st_mtime
     expected: dict[str, list[str]] = {f"sweep-{u}": [] for u in USERS}
     for index in range(args.processes):
         user = USERS[index % 2]
@@ -352,8 +385,8 @@ def sync_phase(server: Any, workdir: Path, model: Path, args: argparse.Namespace
     finally:
         server.start()
     print(f"  (prepared {args.sync_records} pending records in {prepare_seconds:.0f} s)")
-    start = time.time()
     seconds, results = run_workers("sync", server, workdir, args.processes, spec)
+    start = (workdir / "sync.go").stat().st_mtime
     expected: dict[str, list[str]] = {f"sweep-sync-{u}": [] for u in USERS}
     for index in range(args.processes):
         user = USERS[index % 2]
@@ -381,6 +414,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("-s", "--sync-records", type=int, default=500, help="0: no sync phase")
     parser.add_argument("--rate", type=float, default=20.0, help="requests/s per key")
     parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument(
+        "--precise-retry-after",
+        action="store_true",
+        help="the proxy adds Retry-After-Ms to its 429s (the production proxy does not)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--workdir", type=Path, help="keep the stack's files here")
     args = parser.parse_args(argv)
@@ -390,7 +428,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace) -> list[Phase]:
     with workdir_for(args) as workdir:
-        server = start_stack(workdir, args.rate, args.burst)
+        server = start_stack(workdir, args.rate, args.burst, args.precise_retry_after)
         try:
             model = save_model(workdir)
             phases = [registration_phase(server, workdir, model, args)]
@@ -416,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"sweep: {args.processes} processes x {args.threads} threads, {args.models} models, "
         f"{args.sync_records} pending records; proxy limit {args.rate:g} requests/s per key, "
-        f"burst {args.burst}; {os.cpu_count()} CPUs",
+        f"burst {args.burst}{' (Retry-After-Ms too)' if args.precise_retry_after else ''}; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     phases = run(args)
@@ -449,10 +488,35 @@ def worker(role: str, spec_path: str) -> None:
     Path(spec["ready"]).touch()
     while not Path(spec["go"]).exists():
         time.sleep(0.01)
+    waits = WaitCounter()
+    logging.getLogger("hokusai").addHandler(waits)
+    logging.getLogger("hokusai").setLevel(logging.DEBUG)
     result = {"register": register_share, "prepare": prepare_share, "sync": sync_share}[role](
         registry, spec
     )
-    print(json.dumps(result), flush=True)
+    print(json.dumps({**result, "waits": waits.totals}), flush=True)
+
+
+class WaitCounter(logging.Handler):
+    """Sums the SDK's waits from its log lines: after a 429 of its own (the policy's "trying
+    again in X s") and held back by another thread's (the gate's "waiting X s")."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.totals: Counter[str] = Counter()
+        self._lock2 = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = str(record.msg)
+        if text.startswith("The registry said"):
+            kind, seconds = "retry", float(record.args[2])  # type: ignore[index]
+        elif text.startswith("Another request of this registry"):
+            kind, seconds = "held", float(record.args[0])  # type: ignore[index]
+        else:
+            return
+        with self._lock2:
+            self.totals["retries" if kind == "retry" else kind] += 1
+            self.totals[f"{kind}_seconds"] += seconds
 
 
 def register_share(registry: Any, spec: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from hokusai.errors import (
     TLSError,
 )
 from hokusai.http_trace import SeenResponse
-from hokusai.retry_policy import parse_retry_after
+from hokusai.retry_policy import parse_retry_after, retry_after_from
 
 UNAVAILABLE_STATUSES = frozenset({500, 502, 503, 504})
 
@@ -87,7 +87,7 @@ def from_response(
             **ctx.kwargs(),
         )
     if status == 429:
-        retry_after = parse_retry_after(headers.get("Retry-After"))
+        retry_after = retry_after_from(headers)
         wait = f" Retry after {retry_after:g} s." if retry_after is not None else ""
         return RateLimitedError(
             f"The registry is rate limiting this key (HTTP 429) {where}.{wait}",

@@ -13,7 +13,9 @@ never share settings and nothing in the process environment changes.
 
 One retry is made here: a request the proxy refused with 429 is sent again (an upload re-opens
 its file), after its ``Retry-After`` or a jittered back-off, within the registry's retry deadline
-(its ``RetryPolicy``), each attempt under its own total deadline. The proxy answers 429 *instead
+(its ``RetryPolicy``), each attempt under its own total deadline. The 429 also holds back the
+registry's other threads until that moment (the policy's ``RateGate``), so they do not each
+spend a request to be told the same. The proxy answers 429 *instead
 of* forwarding, so the request was never applied and any method may repeat; repeating it alone
 keeps a registration from starting over (a new run, a new logged model, every upload again).
 A 503 may have been applied behind the proxy, so it is left to the operation's policy, which
@@ -45,7 +47,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from hokusai import http_trace
 from hokusai.classify import ErrorContext, from_response
-from hokusai.errors import RegistryUnavailableError
+from hokusai.errors import RateLimitedError, RegistryUnavailableError
 from hokusai.mlflow_tls import TlsSettings
 from hokusai.proxy_route import LoopbackDirectAdapter
 from hokusai.retry_policy import Kind, RetryPolicy, no_retries
@@ -258,7 +260,7 @@ class RegistryTransport:
                 read_capped(response, limit)
                 return response
 
-        return self._admitted(method, url, once)
+        return self._admitted(method, url, once, log)
 
     def upload(
         self,
@@ -282,7 +284,7 @@ class RegistryTransport:
                 read_capped(response, self._cap)
                 return response
 
-        return self._admitted("PUT", url, once)
+        return self._admitted("PUT", url, once, log)
 
     def download(
         self, endpoint: str, local_file: Path, *, log: http_trace.ResponseLog | None = None
@@ -307,28 +309,44 @@ class RegistryTransport:
                         watch.extend(len(chunk) / MIN_TRANSFER_RATE)
                 return response
 
-        self._admitted("GET", url, once).raise_for_status()
+        self._admitted("GET", url, once, log).raise_for_status()
 
     def _admitted(
-        self, method: str, url: str, once: Callable[[], requests.Response]
+        self,
+        method: str,
+        url: str,
+        once: Callable[[], requests.Response],
+        log: http_trace.ResponseLog | None,
     ) -> requests.Response:
         """``once()`` again while the proxy refuses it with 429, within the retry deadline.
 
         Without a retry deadline the 429 answer is returned like any other; past it, the
-        policy's ``RateLimitedError`` says how long it waited and what to do.
+        policy's ``RateLimitedError`` says how long it waited and what to do. Once a repeat is
+        answered, the 429s it outlived leave the operation's response log: a later failure
+        must not be reported as rate limiting.
         """
         if self._retry.deadline <= 0:
             return once()
         ctx = dataclasses.replace(self._ctx, action=f"sending {method} {_path(url)}")
+        logs = {id(x): x for x in (log, http_trace.current()) if x is not None}.values()
+        refused: list[http_trace.SeenResponse | None] = []
 
         def attempt() -> requests.Response:
+            self._retry.await_gate()
             response = once()
             if response.status_code == 429:
+                refused.extend(x.last_error for x in logs if _is_429(x.last_error))
                 body = http_trace.json_body(response)
-                raise from_response(429, body, response.headers, ctx)
+                error = from_response(429, body, response.headers, ctx)
+                assert isinstance(error, RateLimitedError)
+                self._retry.hold(error)
+                raise error
             return response
 
-        return self._retry.run(attempt, kind=Kind.ONCE, action=ctx.action)
+        response = self._retry.run(attempt, kind=Kind.ONCE, action=ctx.action)
+        for seen in logs:
+            seen.outlived(refused)
+        return response
 
     @contextmanager
     def _bounded(self, method: str, url: str, budget: float, cap: int) -> Iterator[_Watch]:
@@ -408,3 +426,7 @@ class RegistryTransport:
 
 def _path(url: str) -> str:
     return urlsplit(url).path or "/"
+
+
+def _is_429(seen: http_trace.SeenResponse | None) -> bool:
+    return seen is not None and seen.status == 429

@@ -46,6 +46,13 @@ class ResponseLog:
         with self._lock:
             self.last_error = seen
 
+    def outlived(self, answers: list[SeenResponse | None]) -> None:
+        """Forget answers that a repeat of their request got past (the transport's retried
+        429s): they no longer explain anything that fails later."""
+        with self._lock:
+            if any(self.last_error is seen for seen in answers):
+                self.last_error = None
+
 
 def html_from_api(response: requests.Response) -> bool:
     """An HTML page where MLflow's REST API answers JSON: a captive portal or a wrong host.

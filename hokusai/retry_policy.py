@@ -19,7 +19,8 @@ What may be repeated is decided by whether a repeat could do the work twice:
 Everything else (refused connections, timeouts, other statuses) is not retried here: the
 routing decides whether that falls back to the local store or raises.
 
-How long to wait: the answer's ``Retry-After`` (seconds or an HTTP-date) when it carried one,
+How long to wait: the answer's ``Retry-After`` (seconds or an HTTP-date) when it carried one
+(or its ``Retry-After-Ms``, the same moment to the millisecond, when the server sends that too),
 plus a little jitter so that workers told the same second do not all come back in the same
 instant; otherwise full-jitter exponential back-off. Never past the deadline: when the next
 wait would end after it, the last error is raised again, saying how long it waited and what
@@ -37,7 +38,7 @@ import contextvars
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -51,6 +52,7 @@ from hokusai.errors import (
     RateLimitedError,
     RegistryUnavailableError,
 )
+from hokusai.rate_gate import RateGate
 
 logger = logging.getLogger("hokusai")
 
@@ -115,6 +117,26 @@ def parse_retry_after(raw: str | None, *, now: datetime | None = None) -> float 
     return max(0.0, (when - current).total_seconds())
 
 
+def retry_after_from(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from an answer's headers: ``Retry-After-Ms`` when present, else
+    ``Retry-After``.
+
+    ``Retry-After`` has whole seconds only, so a limit that frees a request every 0.125 s can
+    only say "1"; a server that knows better can say so in milliseconds (``Retry-After-Ms``, as
+    some API gateways send beside ``Retry-After``). The production proxy sends only
+    ``Retry-After``, which is then what is waited for.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    precise = lowered.get("retry-after-ms", "").strip()
+    try:
+        millis = float(precise)
+    except ValueError:
+        millis = -1.0
+    if 0 <= millis < 1e9:
+        return millis / 1000.0
+    return parse_retry_after(lowered.get("retry-after"))
+
+
 def parse_deadline(raw: str, *, name: str) -> float:
     """A retry deadline in seconds: 0 (no retries) up to MAX_RETRY_DEADLINE."""
     try:
@@ -147,7 +169,8 @@ class RetryPolicy:
     """Repeats one registry operation on 429/503 until it succeeds or ``deadline`` would pass.
 
     ``source`` names where the deadline came from, for the message when it passes. ``sleep``,
-    ``clock`` and ``draw`` (uniform in [0, 1)) are replaceable for tests.
+    ``clock`` and ``draw`` (uniform in [0, 1)) are replaceable for tests. ``gate`` is the
+    registry's shared "not before" moment after a 429 (``hokusai.rate_gate``).
     """
 
     deadline: float = DEFAULT_RETRY_DEADLINE
@@ -155,6 +178,7 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     draw: Callable[[], float] = field(default=random.random)
+    gate: RateGate = field(default_factory=RateGate)
 
     def run(self, call: Callable[[], T], *, kind: Kind, action: str) -> T:
         started = self.clock()
@@ -201,8 +225,37 @@ class RetryPolicy:
         """The pause before attempt ``attempt + 1``."""
         told = getattr(error, "retry_after", None)
         if isinstance(told, int | float):
-            return float(told) + self.draw() * min(MAX_SPREAD, SPREAD * float(told))
+            return float(told) + self.spread(float(told))
         return self.draw() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1))
+
+    def spread(self, wait: float) -> float:
+        """Random extra time after a told wait, so those told the same moment come back apart."""
+        return self.draw() * min(MAX_SPREAD, SPREAD * wait)
+
+    def hold(self, error: RateLimitedError) -> None:
+        """A 429 closes the registry's gate until its ``Retry-After`` has passed (none without
+        one: the back-off is then the refused thread's own)."""
+        if self.deadline > 0 and error.retry_after is not None:
+            self.gate.close_until(self.clock() + error.retry_after)
+
+    def await_gate(self) -> None:
+        """Before a request: wait while another thread's 429 holds the gate, plus a spread.
+
+        Not past the running operation's deadline: then the request is sent, and its 429 (if
+        any) ends the operation with the deadline's message.
+        """
+        now = self.clock()
+        opens = self.gate.opens()
+        if opens <= now:
+            return
+        pause = opens - now + self.spread(opens - now)
+        scope = _scope.get()
+        ends = scope.ends if scope is not None else now + self.deadline
+        if now + pause > ends:
+            return
+        self.gate.count(pause)
+        logger.debug("Another request of this registry was rate limited; waiting %.2f s.", pause)
+        self.sleep(pause)
 
     def _gave_up(
         self, error: HokusaiError, attempts: int, waited: float, pause: float

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hokusai import http_trace, locks
+from hokusai.backends.earlier_attempts import EarlierAttempts
 from hokusai.classify import ErrorContext, from_mlflow
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError
 from hokusai.flavors import uris
@@ -94,6 +95,8 @@ class MlflowStoreBackend:
         # Fresh keys whose registration has been tried and has not succeeded: a retry of one
         # may find what an earlier attempt made. Only failed registrations stay here.
         self._tried: set[str] = set()
+        # What each registration's attempts made, so that a repeat goes on with it.
+        self._attempts = EarlierAttempts()
 
     @property
     def target(self) -> str:
@@ -225,7 +228,9 @@ class MlflowStoreBackend:
                 source, run_id, logged_model_id = self._resolve_uri(client, request.source.uri)
                 named = self._registered_model_exists(client, request.name)
             else:
-                source, run_id, logged_model_id, named = self._log_model(client, request)
+                # A repeat of this registration goes on with what an earlier attempt made.
+                resuming = self._attempts.client_for(client, request.idempotency_key)
+                source, run_id, logged_model_id, named = self._log_model(resuming, request)
             if not named:
                 self._create_registered_model(client, request.name)
             created = client.create_model_version(

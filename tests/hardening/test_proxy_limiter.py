@@ -43,3 +43,19 @@ def test_the_429_says_when_to_come_back_in_whole_seconds() -> None:
     assert answer.status == 429
     assert answer.headers["Retry-After"] == "1"
     assert rate_limited(2.2).headers["Retry-After"] == "3"
+
+
+def test_a_precise_429_also_says_the_wait_in_milliseconds() -> None:
+    answer = rate_limited(0.125, precise=True)
+    assert answer.headers == {"Retry-After": "1", "Retry-After-Ms": "125"}
+    assert "Retry-After-Ms" not in rate_limited(0.125).headers  # production sends none
+
+
+def test_tokens_lost_to_a_full_bucket_are_counted() -> None:
+    clock = Clock()
+    buckets = TokenBuckets(rate=8, burst=4, clock=clock)
+    buckets.take("alice")  # 3 left
+    clock.now = 1.0  # 8 tokens came back; 1 fitted, 7 overflowed
+    buckets.take("alice")
+    assert buckets.wasted("alice") == 7
+    assert buckets.wasted("bob") == 0
