@@ -79,6 +79,10 @@ class PendingRegistration:
     # Once no late duplicate of the pushed version can appear any more (see hokusai.sync).
     settled_at: str | None = None
 
+    def as_dict(self) -> dict[str, object]:
+        """The record as JSON (``hokusai status --json``); it holds no secret."""
+        return {**asdict(self), "tags": dict(self.tags)}
+
 
 @dataclass(frozen=True)
 class DamagedRecord:

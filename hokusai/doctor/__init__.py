@@ -16,19 +16,49 @@ SDK itself would raise, so the CLI, ``--json`` and the exit code all read the sa
 
 from __future__ import annotations
 
-from hokusai.doctor.connection import (
-    HEALTH_PATH,
-    MLFLOW_MOUNT,
-    WRITE_CHECK_PATH,
-    WRITE_SCOPE_LATER,
-    SessionFactory,
-    health_url,
-    no_key_error,
-    registry_read_check,
+from typing import TYPE_CHECKING
+
+from hokusai.lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from hokusai.doctor.connection import (
+        HEALTH_PATH,
+        MLFLOW_MOUNT,
+        WRITE_CHECK_PATH,
+        WRITE_SCOPE_LATER,
+        SessionFactory,
+        health_url,
+        no_key_error,
+        registry_read_check,
+    )
+    from hokusai.doctor.diagnosis import diagnose
+    from hokusai.doctor.network import Network, SocketNetwork
+    from hokusai.doctor.report import Check, DoctorReport, Verdict, error_dict
+
+# Loaded on first use: the connection checks import requests, which `hokusai whoami --offline`
+# and an error report (error_dict) do not need.
+_CONNECTION = "hokusai.doctor.connection"
+_REPORT = "hokusai.doctor.report"
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "HEALTH_PATH": _CONNECTION,
+        "MLFLOW_MOUNT": _CONNECTION,
+        "WRITE_CHECK_PATH": _CONNECTION,
+        "WRITE_SCOPE_LATER": _CONNECTION,
+        "SessionFactory": _CONNECTION,
+        "health_url": _CONNECTION,
+        "no_key_error": _CONNECTION,
+        "registry_read_check": _CONNECTION,
+        "diagnose": "hokusai.doctor.diagnosis",
+        "Network": "hokusai.doctor.network",
+        "SocketNetwork": "hokusai.doctor.network",
+        "Check": _REPORT,
+        "DoctorReport": _REPORT,
+        "Verdict": _REPORT,
+        "error_dict": _REPORT,
+    },
 )
-from hokusai.doctor.diagnosis import diagnose
-from hokusai.doctor.network import Network, SocketNetwork
-from hokusai.doctor.report import Check, DoctorReport, Verdict, error_dict
 
 __all__ = [
     "HEALTH_PATH",
