@@ -24,13 +24,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
-
-from filelock import FileLock
+from typing import TYPE_CHECKING, Literal
 
 from hokusai.errors import InvalidInputError, LocalStoreError
 from hokusai.locks import try_lock
 from hokusai.private_dirs import make_private_dirs
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 Status = Literal["pending", "pushed"]
 # The record layout this SDK writes and reads; a higher number is a newer hokusai's record.
