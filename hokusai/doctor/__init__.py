@@ -35,31 +35,6 @@ if TYPE_CHECKING:
     from hokusai.doctor.network import Network, SocketNetwork
     from hokusai.doctor.report import Check, DoctorReport, Verdict, error_dict
 
-# Loaded on first use: the connection checks import requests, which `hokusai whoami --offline`
-# and an error report (error_dict) do not need.
-_CONNECTION = "hokusai.doctor.connection"
-_REPORT = "hokusai.doctor.report"
-__getattr__ = lazy_attributes(
-    __name__,
-    {
-        "HEALTH_PATH": _CONNECTION,
-        "MLFLOW_MOUNT": _CONNECTION,
-        "WRITE_CHECK_PATH": _CONNECTION,
-        "WRITE_SCOPE_LATER": _CONNECTION,
-        "SessionFactory": _CONNECTION,
-        "health_url": _CONNECTION,
-        "no_key_error": _CONNECTION,
-        "registry_read_check": _CONNECTION,
-        "diagnose": "hokusai.doctor.diagnosis",
-        "Network": "hokusai.doctor.network",
-        "SocketNetwork": "hokusai.doctor.network",
-        "Check": _REPORT,
-        "DoctorReport": _REPORT,
-        "Verdict": _REPORT,
-        "error_dict": _REPORT,
-    },
-)
-
 __all__ = [
     "HEALTH_PATH",
     "MLFLOW_MOUNT",
@@ -77,3 +52,18 @@ __all__ = [
     "no_key_error",
     "registry_read_check",
 ]
+
+# Loaded on first use: the connection checks import requests, which `hokusai whoami --offline`
+# and an error report (error_dict) do not need. Names not listed here are the connection's.
+_ELSEWHERE = {
+    "diagnose": "hokusai.doctor.diagnosis",
+    "Network": "hokusai.doctor.network",
+    "SocketNetwork": "hokusai.doctor.network",
+    "Check": "hokusai.doctor.report",
+    "DoctorReport": "hokusai.doctor.report",
+    "Verdict": "hokusai.doctor.report",
+    "error_dict": "hokusai.doctor.report",
+}
+__getattr__ = lazy_attributes(
+    __name__, {name: _ELSEWHERE.get(name, "hokusai.doctor.connection") for name in __all__}
+)
