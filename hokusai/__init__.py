@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from hokusai.errors import (
@@ -34,7 +35,10 @@ if TYPE_CHECKING:
     from hokusai.models import ModelRegistryEntry, RegistryStatus
     from hokusai.registry import ModelRegistry
 
+    __version__: str
 
+
+@cache
 def _distribution_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -44,9 +48,7 @@ def _distribution_version() -> str:
         return "0+unknown"
 
 
-__version__ = _distribution_version()
-
-__getattr__ = lazy_attributes(
+_lazy = lazy_attributes(
     __name__,
     {
         "ModelRegistry": "hokusai.registry",
@@ -65,6 +67,12 @@ __getattr__ = lazy_attributes(
         "HokusaiModel": "hokusai.core.models",
     },
 )
+
+
+def __getattr__(name: str) -> Any:
+    # __version__ too is read on first use: importlib.metadata costs tens of milliseconds, which
+    # every `hokusai` command would pay at start.
+    return _distribution_version() if name == "__version__" else _lazy(name)
 
 
 def get_mlflow_status(*, probe: bool = True, **registry_args: Any) -> RegistryStatus:

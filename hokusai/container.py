@@ -22,7 +22,7 @@ from hokusai import request_auth
 from hokusai.backends.mlflow_store import SEARCH_PAGE_SIZE, MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
 from hokusai.classify import ErrorContext
-from hokusai.config import defaults, keys
+from hokusai.config import resolution
 from hokusai.config.sources import Setting
 from hokusai.config.tracking import TrackingConfig
 from hokusai.http_bounds import RegistryTransport, watched_session
@@ -31,11 +31,6 @@ from hokusai.pending import PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
 from hokusai.retry_policy import RetryPolicy
 from hokusai.testing.mock_registry import store_for_home
-
-
-def _process_values() -> Mapping[str, Setting[Any]]:
-    current = defaults.current()
-    return current.values if current is not None else {}
 
 
 def _error_context(config: TrackingConfig) -> ErrorContext:
@@ -89,14 +84,12 @@ class Container(containers.DeclarativeContainer):
     # What hokusai.configure() set for the process; override with providers.Object({}) to
     # ignore it.
     process_defaults: providers.Provider[Mapping[str, Setting[Any]]] = providers.Callable(
-        _process_values
+        resolution.process_values
     )
-    stored_key = providers.Callable(keys.stored_key, arguments, environ, process_defaults)
-    legacy_key = providers.Callable(keys.legacy_file_key, arguments, environ)
     # argument (or auth=) > hokusai.configure() > HOKUSAI_API_KEY > MLFLOW_TRACKING_TOKEN >
     # the key `hokusai login` stored > the deprecated api_key in $HOKUSAI_HOME/config.
     credentials = providers.Singleton(
-        keys.resolve_credentials, arguments, environ, stored_key, process_defaults, legacy_key
+        resolution.read_credentials, arguments, environ, process_defaults
     )
 
     tracking_config = providers.Singleton(

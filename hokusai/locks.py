@@ -9,20 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from hokusai.errors import LocalStoreError
 from hokusai.private_dirs import make_private_dirs
 
+if TYPE_CHECKING:
+    from filelock import FileLock
+
 
 def _lock(path: Path) -> FileLock:
+    # Imported when a lock is taken: reading the pending records (`hokusai status`) takes none,
+    # and filelock costs tens of milliseconds at start.
+    from filelock import FileLock
+
     # thread_local=False: a lock is taken and released by one call, whichever thread runs it.
     return FileLock(str(path), thread_local=False)
 
 
 def try_lock(path: Path) -> FileLock | None:
     """The lock at ``path``, taken now, or None when another process holds it."""
+    from filelock import Timeout
+
     lock = _lock(path)
     try:
         make_private_dirs(path.parent)
@@ -37,6 +45,8 @@ def try_lock(path: Path) -> FileLock | None:
 @contextmanager
 def waiting_for(path: Path, *, timeout: float) -> Iterator[None]:
     """Hold the lock at ``path``, waiting up to ``timeout`` seconds for another holder."""
+    from filelock import Timeout
+
     lock = _lock(path)
     try:
         make_private_dirs(path.parent)

@@ -24,13 +24,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
-
-from filelock import FileLock
+from typing import TYPE_CHECKING, Literal
 
 from hokusai.errors import InvalidInputError, LocalStoreError
 from hokusai.locks import try_lock
 from hokusai.private_dirs import make_private_dirs
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 Status = Literal["pending", "pushed"]
 # The record layout this SDK writes and reads; a higher number is a newer hokusai's record.
@@ -78,6 +79,10 @@ class PendingRegistration:
     pushed_at: str | None = None
     # Once no late duplicate of the pushed version can appear any more (see hokusai.sync).
     settled_at: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The record as JSON (``hokusai status --json``); it holds no secret."""
+        return {**asdict(self), "tags": dict(self.tags)}
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from hokusai.models import (
     metrics_from_tags,
 )
 from hokusai.pending import check_idempotency_key
+from hokusai.registry_status import registry_status
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -210,15 +211,11 @@ class ModelRegistry:
         uses_remote = config.mode.value.uses_remote and config.api_key is not None
         if probe and uses_remote:
             self._container.breaker().outcome()
-        return RegistryStatus(
-            mode=config.mode.value.value,
+        return registry_status(
+            config,
+            self.pending_store(),
             target=self._backend.target,
-            remote_uri=config.remote_uri.value,
-            local_uri=config.local_uri.value,
-            key_source=config.credentials.source,
-            masked_key=config.credentials.masked,
             last_probe=self._backend.last_probe(),
-            pending_registrations=len(self.pending_store().pending()),
         )
 
     # -- registration ---------------------------------------------------------------------------

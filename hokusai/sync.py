@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -523,10 +523,3 @@ class _Run:
 
 def _alias_note(record: PendingRegistration) -> str | None:
     return f"alias {record.alias!r} set" if record.alias else None
-
-
-def record_dict(record: PendingRegistration) -> dict[str, Any]:
-    """A pending record as JSON (``status --json``); it holds no secret."""
-    data = asdict(record)
-    data["tags"] = dict(record.tags)
-    return data

@@ -10,7 +10,8 @@ import os
 import warnings
 from collections.abc import Mapping
 
-from hokusai.config import defaults, keys
+from hokusai.config import defaults
+from hokusai.config.resolution import read_credentials
 from hokusai.config.sources import ARGUMENT, Layers, Setting, read_config_file
 from hokusai.config.tracking import DEFAULT_API_ENDPOINT, TrackingConfig, resolve_home
 from hokusai.credentials import ApiKey, Credentials
@@ -145,13 +146,7 @@ def _credentials(api_key: str | ApiKey | None, environ: Mapping[str, str]) -> Cr
     if api_key is not None:
         given = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key, source="api_key")
         return Credentials(given, ARGUMENT)
-    found = keys.resolve_credentials(
-        {},
-        environ,
-        keys.stored_key({}, environ),
-        None,
-        keys.legacy_file_key({}, environ),
-    )
+    found = read_credentials({}, environ)
     if found.api_key is None:
         raise ConfigurationError(
             "No API key found for HokusaiAuth.",

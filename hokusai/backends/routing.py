@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from hokusai.backends.mlflow_store import MlflowStoreBackend
+from hokusai.config.tracking import Mode
 from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -20,6 +21,7 @@ from hokusai.models import ModelRegistryEntry, ProbeResult, RegistrationRequest
 from hokusai.notices import warn_once
 from hokusai.pending import PendingRegistration, PendingStore
 from hokusai.probe import CircuitBreaker
+from hokusai.registry_status import first_target
 from hokusai.retry_policy import Kind, RetryPolicy, no_retries
 
 logger = logging.getLogger("hokusai")
@@ -54,7 +56,7 @@ class RoutedBackend:
         self._pending = pending
         self._has_key = has_key
         self._retry = retry or no_retries()
-        self._last_target = "remote" if policy == "remote" or has_key else "local"
+        self._last_target = first_target(Mode(policy), has_key)
 
     @property
     def target(self) -> str:

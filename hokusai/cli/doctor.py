@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hokusai.cli.output import (
     EXIT_NOT_REMOTE,
@@ -20,17 +21,21 @@ from hokusai.cli.output import (
     style,
 )
 from hokusai.cli.parsing import Subparsers, add_command
-from hokusai.doctor import (
-    WRITE_SCOPE_LATER,
-    Check,
-    DoctorReport,
-    Network,
-    SocketNetwork,
-    diagnose,
-)
+
+if TYPE_CHECKING:
+    from hokusai.doctor import Check, DoctorReport, Network
+
+
+def _sockets() -> Network:
+    # Imported when doctor runs: the checks import requests, which other commands' start
+    # (every command module is loaded to build the parser) should not pay for.
+    from hokusai.doctor import SocketNetwork
+
+    return SocketNetwork()
+
 
 # Tests replace this: the fake registry has no real host to resolve or connect to.
-network_factory: Callable[[], Network] = SocketNetwork
+network_factory: Callable[[], Network] = _sockets
 
 _MARKS = {
     "ok": ("ok", "green"),
@@ -71,6 +76,8 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hokusai.doctor import diagnose
+
     report = diagnose(network=network_factory(), write_check=not args.no_write_check)
     if args.json:
         print_json({**report.as_dict(), "exit_code": exit_code(report)})
@@ -111,6 +118,8 @@ def _print(report: DoctorReport) -> None:
     print(style("\nChecks", "bold"))
     print_table([_line(c) for c in report.checks])
     if not any(c.name == "registry write" and c.verdict in ("ok", "fail") for c in report.checks):
+        from hokusai.doctor import WRITE_SCOPE_LATER
+
         print(WRITE_SCOPE_LATER)
     print()
     if report.reaches_remote:

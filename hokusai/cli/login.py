@@ -14,16 +14,21 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hokusai import credential_store
 from hokusai.cli.output import EXIT_OK, exit_code_for, print_json, print_table, report_error, style
 from hokusai.cli.parsing import Subparsers, add_command
-from hokusai.cli.wiring import arguments, container
+from hokusai.cli.wiring import arguments
 from hokusai.config.keys import ENV_KEYS, resolve_profile
+from hokusai.config.resolution import registry_config
 from hokusai.config.tracking import TrackingConfig, resolve_home
 from hokusai.credentials import ApiKey
-from hokusai.doctor import Check, error_dict, registry_read_check
+from hokusai.doctor import error_dict
 from hokusai.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from hokusai.doctor import Check
 
 _LOGIN_EXIT_CODES = (
     "  2  the key is malformed, or there is no terminal and nothing on standard input\n"
@@ -88,12 +93,10 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def _config(args: argparse.Namespace, api_key: ApiKey | None = None) -> TrackingConfig:
-    # The same wiring as ModelRegistry(): the same sources, the same stored-key lookup.
-    wiring = container(args)
-    if api_key is not None:
-        wiring.arguments.override({**wiring.arguments(), "api_key": api_key})
-    config: TrackingConfig = wiring.tracking_config()
-    return config
+    # What ModelRegistry() resolves (the same sources, the same stored-key lookup), without
+    # building one: --offline needs neither its backends nor dependency-injector's imports.
+    given = arguments(args)
+    return registry_config(given if api_key is None else {**given, "api_key": api_key})
 
 
 def _environment_note() -> None:
@@ -130,6 +133,9 @@ def _home() -> Path:
 
 
 def run_login(args: argparse.Namespace) -> int:
+    # The connection check imports requests; whoami --offline and logout never need it.
+    from hokusai.doctor import registry_read_check
+
     profile = _profile(args)
     key = _read_key(args.stdin)
     config = _config(args, key)
@@ -185,6 +191,8 @@ def run_whoami(args: argparse.Namespace) -> int:
     creds = config.credentials
     check: Check | None = None
     if creds.api_key is None or not args.offline:
+        from hokusai.doctor import registry_read_check
+
         check = registry_read_check(config)
     accepted = None if check is None else check.verdict == "ok"
     if args.json:

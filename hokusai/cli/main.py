@@ -15,7 +15,6 @@ import traceback
 from collections.abc import Sequence
 from importlib import import_module
 
-from hokusai import __version__
 from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, report_error, report_unexpected
 from hokusai.cli.parsing import build_root, finish
 from hokusai.errors import HokusaiError
@@ -34,7 +33,7 @@ COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser, subparsers = build_root(__version__)
+    parser, subparsers = build_root()
     for name in COMMANDS:
         import_module(f"hokusai.cli.{name}").add_parser(subparsers)
     return parser

@@ -14,9 +14,9 @@ from hokusai.cli.output import EXIT_OK, print_json, print_table
 from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
 from hokusai.cli.progress import progress_for
 from hokusai.cli.wiring import open_registry
-from hokusai.models import ModelRegistryEntry
 
 if TYPE_CHECKING:
+    from hokusai.models import ModelRegistryEntry
     from hokusai.registry import ModelRegistry
 
 
@@ -55,7 +55,7 @@ def add_parser(subparsers: Subparsers) -> None:
     versions.set_defaults(run=run_versions)
 
 
-Listing = tuple[str, list[ModelRegistryEntry], dict[str, dict[str, str]]]
+Listing = tuple[str, list["ModelRegistryEntry"], dict[str, dict[str, str]]]
 
 
 def _entries(args: argparse.Namespace, name: str | None) -> Listing:

@@ -102,7 +102,26 @@ def add_command(
     )
 
 
-def build_root(version: str) -> tuple[argparse.ArgumentParser, Subparsers]:
+class _Version(argparse.Action):
+    """``--version``, which looks the installed version up only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings,
+            dest=dest,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show program's version number and exit",
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        from hokusai import __version__
+
+        print(f"hokusai {__version__}")  # on stdout, as argparse's own version action does
+        parser.exit()
+
+
+def build_root() -> tuple[argparse.ArgumentParser, Subparsers]:
     parser = argparse.ArgumentParser(
         prog="hokusai",
         description=_fill(
@@ -113,7 +132,7 @@ def build_root(version: str) -> tuple[argparse.ArgumentParser, Subparsers]:
         parents=[_GLOBALS],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"hokusai {version}")
+    parser.add_argument("--version", action=_Version)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     return parser, subparsers
 

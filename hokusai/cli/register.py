@@ -8,12 +8,15 @@ configuration, 3 key rejected, 4 no permission, 5 unavailable, 6 TLS).
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, print_table, style
 from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
 from hokusai.cli.progress import progress_for
 from hokusai.cli.wiring import open_registry
-from hokusai.models import ModelRegistryEntry
+
+if TYPE_CHECKING:
+    from hokusai.models import ModelRegistryEntry
 
 # Tags whose value says nothing (the SDK writes `metrics={}` when none were given).
 _EMPTY_VALUES = frozenset({"", "{}", "[]"})

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hokusai.cli.output import EXIT_OK, print_json, print_table, style
 from hokusai.cli.parsing import Subparsers, add_command
-from hokusai.cli.wiring import open_registry
-from hokusai.models import ProbeResult, RegistryStatus
-from hokusai.pending import DamagedRecord, PendingRegistration
-from hokusai.sync import record_dict
+from hokusai.cli.wiring import arguments, open_registry
+
+if TYPE_CHECKING:
+    from hokusai.models import ProbeResult, RegistryStatus
+    from hokusai.pending import DamagedRecord, PendingRegistration, PendingStore
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -34,15 +36,13 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_registry(args) as registry:
-        status = registry.status(probe=not args.no_probe)
-        pending = registry.pending_store().pending()
-        damaged = registry.pending_store().damaged()
+    status, store = _unprobed(args) if args.no_probe else _probed(args)
+    pending, damaged = store.pending(), store.damaged()
     if args.json:
         print_json(
             {
                 "registry": status.as_dict(),
-                "pending": [record_dict(r) for r in pending],
+                "pending": [r.as_dict() for r in pending],
                 "damaged": [d.as_dict() for d in damaged],
             }
         )
@@ -51,6 +51,22 @@ def run(args: argparse.Namespace) -> int:
     _print_pending(pending)
     print_damaged(damaged)
     return EXIT_OK
+
+
+def _probed(args: argparse.Namespace) -> tuple[RegistryStatus, PendingStore]:
+    with open_registry(args) as registry:
+        return registry.status(probe=True), registry.pending_store()
+
+
+def _unprobed(args: argparse.Namespace) -> tuple[RegistryStatus, PendingStore]:
+    """Without a registry: the same configuration and report, minus the backends and MLflow."""
+    from hokusai.config.resolution import registry_config
+    from hokusai.pending import PendingStore
+    from hokusai.registry_status import registry_status
+
+    config = registry_config(arguments(args))
+    store = PendingStore(config.pending_dir)
+    return registry_status(config, store), store
 
 
 def print_damaged(damaged: Sequence[DamagedRecord]) -> None:

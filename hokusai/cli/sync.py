@@ -11,7 +11,7 @@ rejected, no permission, unreachable, TLS), with every record left pending.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hokusai.cli.output import EXIT_OK, EXIT_PARTIAL, print_json, print_table, style
 from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
@@ -19,7 +19,9 @@ from hokusai.cli.progress import progress_for
 from hokusai.cli.status import print_damaged
 from hokusai.cli.wiring import open_registry
 from hokusai.errors import HokusaiError, RateLimitedError, RegistryUnavailableError
-from hokusai.sync import SyncItem, SyncReport, sync_pending
+
+if TYPE_CHECKING:
+    from hokusai.sync import SyncItem, SyncReport
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -45,6 +47,8 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hokusai.sync import sync_pending
+
     with progress_for(args.quiet) as progress, open_registry(args) as registry:
         # Any callback that takes a SyncEvent works here; the display stays in the CLI.
         report = sync_pending(

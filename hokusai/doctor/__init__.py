@@ -16,19 +16,24 @@ SDK itself would raise, so the CLI, ``--json`` and the exit code all read the sa
 
 from __future__ import annotations
 
-from hokusai.doctor.connection import (
-    HEALTH_PATH,
-    MLFLOW_MOUNT,
-    WRITE_CHECK_PATH,
-    WRITE_SCOPE_LATER,
-    SessionFactory,
-    health_url,
-    no_key_error,
-    registry_read_check,
-)
-from hokusai.doctor.diagnosis import diagnose
-from hokusai.doctor.network import Network, SocketNetwork
-from hokusai.doctor.report import Check, DoctorReport, Verdict, error_dict
+from typing import TYPE_CHECKING
+
+from hokusai.lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from hokusai.doctor.connection import (
+        HEALTH_PATH,
+        MLFLOW_MOUNT,
+        WRITE_CHECK_PATH,
+        WRITE_SCOPE_LATER,
+        SessionFactory,
+        health_url,
+        no_key_error,
+        registry_read_check,
+    )
+    from hokusai.doctor.diagnosis import diagnose
+    from hokusai.doctor.network import Network, SocketNetwork
+    from hokusai.doctor.report import Check, DoctorReport, Verdict, error_dict
 
 __all__ = [
     "HEALTH_PATH",
@@ -47,3 +52,18 @@ __all__ = [
     "no_key_error",
     "registry_read_check",
 ]
+
+# Loaded on first use: the connection checks import requests, which `hokusai whoami --offline`
+# and an error report (error_dict) do not need. Names not listed here are the connection's.
+_ELSEWHERE = {
+    "diagnose": "hokusai.doctor.diagnosis",
+    "Network": "hokusai.doctor.network",
+    "SocketNetwork": "hokusai.doctor.network",
+    "Check": "hokusai.doctor.report",
+    "DoctorReport": "hokusai.doctor.report",
+    "Verdict": "hokusai.doctor.report",
+    "error_dict": "hokusai.doctor.report",
+}
+__getattr__ = lazy_attributes(
+    __name__, {name: _ELSEWHERE.get(name, "hokusai.doctor.connection") for name in __all__}
+)

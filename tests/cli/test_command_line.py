@@ -18,11 +18,15 @@ from hokusai.cli.output import EXIT_AUTH, EXIT_ERROR, EXIT_NOT_REMOTE, EXIT_OK
 from hokusai.cli.register import print_entry
 from hokusai.models import ModelRegistryEntry
 from tests.cli.conftest import Cli
+from tests.conftest import KEYS
 
 
-def run_process(home: Path, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def run_process(
+    home: Path, *args: str, env_extra: dict[str, str] | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOKUSAI_HOME": str(home), "MLFLOW_DISABLE_TELEMETRY": "true"}
     env.pop("HOKUSAI_API_KEY", None)
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, *args], capture_output=True, text=True, env=env, timeout=120, **kwargs
     )
@@ -59,19 +63,41 @@ def test_every_command_has_a_description_exit_codes_and_docs_in_its_help() -> No
     assert "exit codes:" in parser.format_help()
 
 
-def test_help_and_offline_whoami_do_not_import_mlflow(tmp_path: Path) -> None:
-    probe = (
-        "import sys\n"
-        "from hokusai.cli.main import main\n"
-        "try:\n"
-        "    main(sys.argv[1:])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('MLFLOW_LOADED' if 'mlflow' in sys.modules else 'MLFLOW_ABSENT', file=sys.stderr)\n"
-    )
-    for argv in (["--help"], ["whoami", "--offline"], ["completion", "bash"]):
-        done = run_process(tmp_path, "-c", probe, *argv)
-        assert "MLFLOW_ABSENT" in done.stderr, (argv, done.stderr)
+# What a read-only command must not load: MLflow (1-2 s), FastAPI (a quarter second, which
+# dependency-injector's wiring imports with the container) and the sync machinery.
+NOT_NEEDED = ("mlflow", "fastapi", "hokusai.container", "hokusai.sync")
+LOADED_PROBE = (
+    "import json, sys\n"
+    "from hokusai.cli.main import main\n"
+    "try:\n"
+    "    main(sys.argv[1:])\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    f"print('LOADED=' + json.dumps([m for m in {NOT_NEEDED!r} if m in sys.modules]), "
+    "file=sys.stderr)\n"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["whoami", "--offline"],
+        ["--json", "whoami", "--offline"],
+        ["status", "--no-probe"],
+        ["--json", "status", "--no-probe"],
+        ["completion", "bash"],
+    ],
+    ids=" ".join,
+)
+@pytest.mark.parametrize("key", [KEYS["alice"], None], ids=["key", "no key"])
+def test_read_only_commands_load_neither_mlflow_nor_fastapi_nor_sync(
+    tmp_path: Path, argv: list[str], key: str | None
+) -> None:
+    env = {"HOKUSAI_API_KEY": key} if key else {}
+    done = run_process(tmp_path, "-c", LOADED_PROBE, *argv, env_extra=env)
+    loaded = next(line for line in done.stderr.splitlines() if line.startswith("LOADED="))
+    assert json.loads(loaded.removeprefix("LOADED=")) == [], (argv, done.stderr)
 
 
 def test_an_unexpected_failure_is_one_line_with_a_next_step_and_a_traceback_only_with_debug(
