@@ -226,8 +226,14 @@ def main(argv: list[str]) -> None:
     answers, sys.stdout = sys.stdout, sys.stderr
     if argv[1:2] == ["--once"]:
         # The job's own seconds leave the imports out (the cold rows time the whole process
-        # from outside): a big model's row is about the transfer.
+        # from outside): a big model's row is about the transfer. Each side's library whole:
+        # MLflow for both, and the SDK's modules that its calls would import on first use.
         import mlflow.pyfunc  # noqa: F401
+
+        if side == "sdk":
+            import hokusai.backends.mlflow_store
+            import hokusai.mlflow_routes
+            import hokusai.registry  # noqa: F401
 
         print(json.dumps(run(side, json.loads(argv[2]))), file=answers, flush=True)
         return
