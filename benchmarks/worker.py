@@ -207,12 +207,23 @@ JOBS: dict[str, dict[str, Callable[[Job], Job]]] = {
 }
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(side: str, job: Job) -> Job:
     before = peak_rss_mb()
-    started = time.perf_counter()
+    cpu_before, started = cpu_seconds(), time.perf_counter()
     extra = JOBS[side][job["job"]](job)
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "rss_before_mb": before, **extra}
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_before
+    return {
+        "seconds": seconds,
+        "job_cpu": cpu,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_before_mb": before,
+        **extra,
+    }
 
 
 def main(argv: list[str]) -> None:
