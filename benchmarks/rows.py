@@ -183,11 +183,15 @@ def big_model(ctx: Context) -> list[Row]:
 
     up: dict[str, list[float]] = {"sdk": [], "raw": []}
     down: dict[str, list[float]] = {"sdk": [], "raw": []}
+    up_cpu: dict[str, list[float]] = {"sdk": [], "raw": []}
+    down_cpu: dict[str, list[float]] = {"sdk": [], "raw": []}
     peaks: dict[str, list[float]] = {"sdk": [], "raw": []}
     for side in interleave(settings.big_runs, "sdk", "raw"):
         registered, loaded = register_and_load(side, big_dir, f"bench-big-{side}")
         up[side].append(registered["seconds"])
         down[side].append(loaded["seconds"])
+        up_cpu[side].append(registered["job_cpu"])
+        down_cpu[side].append(loaded["job_cpu"])
         peaks[side].append(max(registered["peak_rss_mb"], loaded["peak_rss_mb"]))
     small_peaks: dict[str, float] = {}
     for side in ("sdk", "raw"):
@@ -210,9 +214,9 @@ def big_model(ctx: Context) -> list[Row]:
         return f"{mb / sample.median:.0f} MB/s"
 
     rows = []
-    for what, times, how in (
-        ("register", up, "raw log_artifacts+register_model"),
-        ("load_model", down, "raw pyfunc.load_model(models:/)"),
+    for what, times, cpu, how in (
+        ("register", up, up_cpu, "raw log_artifacts+register_model"),
+        ("load_model", down, down_cpu, "raw pyfunc.load_model(models:/)"),
     ):
         sdk_sample, raw_sample = _samples(times)
         rows.append(
@@ -223,7 +227,10 @@ def big_model(ctx: Context) -> list[Row]:
                 raw_sample,
                 how,
                 checks=[memory],
-                notes=[f"SDK {rate(sdk_sample)}, raw {rate(raw_sample)} (medians)"],
+                notes=[
+                    f"SDK {rate(sdk_sample)}, raw {rate(raw_sample)} (medians)",
+                    f"the client's own {_cpu_note(cpu)}",
+                ],
             )
         )
     return rows

@@ -29,9 +29,12 @@ def side_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, st
     }
     env.update(BASE_ENV)
     env["HOKUSAI_HOME"] = str(home)
+    # Temporary files inside the work directory, which the suite removes: raw MLflow's
+    # `pyfunc.load_model(models:/...)` leaves each download (a whole model) in TMPDIR.
+    env["TMPDIR"] = str(home / "tmp")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
     env.update(extra or {})
-    home.mkdir(parents=True, exist_ok=True)
+    (home / "tmp").mkdir(parents=True, exist_ok=True)
     return env
 
 

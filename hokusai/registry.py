@@ -546,9 +546,16 @@ class ModelRegistry:
         """Load a registered version as an ``mlflow.pyfunc`` model, ready to ``predict``."""
         import mlflow.pyfunc
 
-        with tempfile.TemporaryDirectory(prefix="hokusai-load-") as tmp:
-            path = self.download_model(name, version, tmp)
-            return mlflow.pyfunc.load_model(str(path))
+        files = tempfile.TemporaryDirectory(prefix="hokusai-load-")
+        try:
+            model = mlflow.pyfunc.load_model(str(self.download_model(name, version, files.name)))
+        except BaseException:
+            files.cleanup()
+            raise
+        # A pyfunc model may read its artifacts when it predicts: the files live as long as the
+        # model does (and removing a large download is then no part of loading it).
+        weakref.finalize(model, files.cleanup)
+        return model
 
 
 def _auth_arguments(auth: HokusaiAuth | None, api_endpoint: str | None) -> dict[str, object]:

@@ -156,3 +156,32 @@ def test_a_model_id_no_filter_can_quote_is_still_found_on_the_server_side(
 
     assert (found.model_id, found.version) == (model_id, "2001")
     assert len(fake.requests) - before <= 2  # the probe and one search
+
+
+def test_the_head_of_a_type_is_found_without_reading_the_registered_model(fake: Any) -> None:
+    """MLflow's SQL store answers ``registered-models/get`` by loading every version of the
+    model (it lists the latest version of each stage): 1.4 s with 20,000 versions. The alias
+    has a request of its own that reads one row; the head of a type is found with it, with the
+    production alias set or not, and for a type with no versions at all."""
+    seed(fake, extra=LARGE)
+    registry = ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"], mode="remote")
+    paths: list[str] = []
+
+    def latest(model_type: str) -> Any:
+        before = len(fake.requests)
+        found = registry.get_latest_model(model_type)
+        paths.extend(r.path for r in fake.requests[before:])
+        return found
+
+    newest = latest("churn")
+    registry.rollback_model("churn", "m3")
+    production = latest("churn")
+    missing = latest("no-such-type")
+
+    assert newest is not None and newest.version == str(DEPTH + LARGE // 2)
+    assert production is not None and (production.model_id, production.aliases) == (
+        "m3",
+        ("production",),
+    )
+    assert missing is None
+    assert [p for p in paths if p.endswith("registered-models/get")] == []
