@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -187,6 +188,9 @@ def big_model(ctx: Context) -> list[Row]:
     down_cpu: dict[str, list[float]] = {"sdk": [], "raw": []}
     peaks: dict[str, list[float]] = {"sdk": [], "raw": []}
     for side in interleave(settings.big_runs, "sdk", "raw"):
+        # The gigabyte the last run wrote (and the model written above) goes to disk now, not
+        # during this run's transfer.
+        os.sync()
         registered, loaded = register_and_load(side, big_dir, f"bench-big-{side}")
         up[side].append(registered["seconds"])
         down[side].append(loaded["seconds"])

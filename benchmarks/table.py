@@ -161,5 +161,8 @@ def _line(cells: Sequence[str]) -> str:
 
 
 def interleave(count: int, *sides: str) -> list[str]:
-    """The order runs are taken in: SDK, raw, SDK, raw, ... so drift hits both sides alike."""
-    return [side for _ in range(count) for side in sides]
+    """The order runs are taken in: SDK, raw, raw, SDK, SDK, raw, ... so drift hits both
+    sides alike, and so does whatever a run leaves behind for the next one (a 1 GB upload
+    leaves a gigabyte of dirty pages that the run after it pays to write out: with SDK always
+    first, the 1 GB row measured raw 25% faster; with raw first, the SDK 5% faster)."""
+    return [side for n in range(count) for side in (sides if n % 2 == 0 else sides[::-1])]

@@ -25,8 +25,8 @@ def test_a_sample_needs_a_run() -> None:
         Sample(())
 
 
-def test_runs_interleave_the_sides() -> None:
-    assert interleave(3, "sdk", "raw") == ["sdk", "raw", "sdk", "raw", "sdk", "raw"]
+def test_runs_interleave_the_sides_taking_turns_at_going_first() -> None:
+    assert interleave(3, "sdk", "raw") == ["sdk", "raw", "raw", "sdk", "sdk", "raw"]
 
 
 @pytest.mark.parametrize(
