@@ -243,7 +243,7 @@ def main(argv: list[str]) -> None:
 
         if side == "sdk":
             import hokusai.backends.mlflow_store
-            import hokusai.mlflow_routes
+            import hokusai.mlflow_internals.routes
             import hokusai.registry  # noqa: F401
 
         print(json.dumps(run(side, json.loads(argv[2]))), file=answers, flush=True)

@@ -25,6 +25,7 @@ from hokusai.errors import (
     RegistryError,
     RegistryUnavailableError,
     TLSError,
+    UnsupportedMlflowError,
 )
 from hokusai.lazy import lazy_attributes
 
@@ -109,6 +110,7 @@ __all__ = [
     "RegistryStatus",
     "RegistryUnavailableError",
     "TLSError",
+    "UnsupportedMlflowError",
     "__version__",
     "configure",
     "get_mlflow_status",

@@ -455,6 +455,24 @@ class LocalStoreError(HokusaiError, OSError):
     default_hint = "Check that HOKUSAI_HOME (default ~/.hokusai) is writable and has free space."
 
 
+class UnsupportedMlflowError(ConfigurationError, ImportError):
+    """The installed MLflow is outside the range this SDK supports, or lacks a part it needs.
+
+    Also an ``ImportError``: it is raised while ``hokusai``'s MLflow-facing modules load.
+
+    Example::
+
+        UnsupportedMlflowError: hokusai needs MLflow 3.9.0 or newer; mlflow-skinny 3.8.1 is
+        installed.
+        Hint: pip install -U 'mlflow-skinny>=3.9.0' (the platform's registry runs MLflow 3.9.0).
+    """
+
+    default_hint = (
+        "Install a supported MLflow: pip install -U 'hokusai-ml-platform' brings one; "
+        "docs/compatibility.md lists the versions CI runs."
+    )
+
+
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
@@ -478,4 +496,6 @@ __all__ = [
     "RegistryUnavailableError",
     "TLSError",
     "UnknownArgumentError",
+    "UnsupportedMlflowError",
 ]
+

@@ -11,12 +11,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hokusai import earlier_args, platform_tags, registry_arguments, request_auth, validation
+from hokusai import (
+    earlier_args,
+    mlflow_version,
+    platform_tags,
+    registry_arguments,
+    request_auth,
+    validation,
+)
 from hokusai.auth.client import HokusaiAuth
 from hokusai.backends.base import RegistryBackend
 from hokusai.config.keys import AUTH_CREDENTIALS
 from hokusai.config.sources import ARGUMENT
-from hokusai.config.tracking import TrackingConfig
+from hokusai.config.tracking import Mode, TrackingConfig
 from hokusai.container import Container
 from hokusai.credentials import ApiKey, Credentials
 from hokusai.errors import (
@@ -106,6 +113,9 @@ class ModelRegistry:
             self._container.arguments.override({**self._container.arguments(), **given})
         # Resolving the configuration is local work: bad settings fail here, before any request.
         self._config: TrackingConfig = self._container.tracking_config()
+        if self._config.mode.value is not Mode.MOCK:
+            # Before any MLflow module loads: an MLflow below the floor fails here, by name.
+            mlflow_version.check()
         self._backend: RegistryBackend = self._container.backend()
         binding = self._container.binding()
         self._clients: dict[str, Any] = {}

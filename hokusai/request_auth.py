@@ -273,9 +273,9 @@ def _register_provider() -> None:
     if _registered:
         return
     with _install_lock:
-        from mlflow.tracking.request_auth import registry
+        from hokusai.mlflow_internals import auth_provider_registry
 
-        providers = registry._request_auth_provider_registry
+        providers = auth_provider_registry()
         if not any(p.get_name() == PROVIDER_NAME for p in providers):
             providers.register(HokusaiRequestAuthProvider)  # type: ignore[no-untyped-call]
         _registered = True

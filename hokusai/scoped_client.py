@@ -5,7 +5,7 @@ Every public method call runs with this registry's key bound for the calling thr
 other, even when another registry with another key talks to the same URI. Artifact transfers,
 which MLflow runs in its own thread pool, pin the key for the URI while they run. Tracking,
 registry and artifact requests go through the registry's own transport
-(``hokusai.mlflow_routes``): no retries, the registry's timeout as a total deadline, MLflow's TLS
+(``hokusai.mlflow_internals.routes``): no retries, the registry's timeout as a total deadline, MLflow's TLS
 settings; the process environment is never changed. MLflow's own exceptions pass through
 unchanged (a request past its deadline is a ``RegistryUnavailableError``, a ``ConnectionError``):
 this is the escape hatch, not the SDK's API.
@@ -22,7 +22,7 @@ from mlflow import MlflowClient
 from hokusai.classify import ErrorContext
 from hokusai.errors import ConfigurationError
 from hokusai.http_bounds import RegistryTransport
-from hokusai.mlflow_routes import route_through
+from hokusai.mlflow_internals.routes import route_through
 from hokusai.mlflow_tls import TlsSettings
 from hokusai.request_auth import BearerAuth, Binding, acting_as, pinned
 

@@ -120,10 +120,10 @@ def tags(values: object, *, field: str = "tags") -> dict[str, str]:
 def _mlflow_tag_key(key: str, value: str, *, field: str) -> str:
     """The server applies these rules only after the run, the logged model and the upload."""
     from mlflow.exceptions import MlflowException
-    from mlflow.utils.validation import _validate_model_version_tag
+    from hokusai.mlflow_internals import validate_model_version_tag
 
     try:
-        _validate_model_version_tag(key, value)  # type: ignore[no-untyped-call]
+        validate_model_version_tag(key, value)
     except MlflowException as exc:
         raise InvalidInputError(
             f"{field} key {key!r} is not one MLflow accepts: {exc.message}",

@@ -129,7 +129,7 @@ class MlflowStoreBackend:
         total deadline, no retries), never through settings shared by the process."""
         from mlflow import MlflowClient
 
-        from hokusai.mlflow_routes import route_through
+        from hokusai.mlflow_internals.routes import route_through
 
         if self._transport is not None and isinstance(client, MlflowClient):
             route_through(client, self._transport)
@@ -405,7 +405,7 @@ class MlflowStoreBackend:
         if not self._is_routed:
             client.log_model_artifacts(logged.model_id, str(local_dir))
             return
-        from hokusai.mlflow_routes import artifact_repository
+        from hokusai.mlflow_internals.routes import artifact_repository
 
         assert self._transport is not None
         location = str(logged.artifact_location)
@@ -595,7 +595,7 @@ class MlflowStoreBackend:
     def _download_routed(self, client: Any, source: str, dst: Path) -> str:
         """As ``mlflow.artifacts.download_artifacts`` does (the last path segment lands in
         ``dst``), through this registry's transport."""
-        from hokusai.mlflow_routes import artifact_repository
+        from hokusai.mlflow_internals.routes import artifact_repository
 
         assert self._transport is not None
         location = source

@@ -22,7 +22,7 @@ import pytest
 
 from hokusai.classify import ErrorContext
 from hokusai.http_bounds import RegistryTransport
-from hokusai.mlflow_routes import RoutedArtifactRepository
+from hokusai.mlflow_internals.routes import RoutedArtifactRepository
 
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 PIECE = 64 * 1024

@@ -37,12 +37,9 @@ from mlflow.store.artifact.http_artifact_repo import HttpArtifactRepository
 from mlflow.store.artifact.mlflow_artifacts_repo import MlflowArtifactsRepository
 from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
 from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
-from mlflow.tracking._model_registry.client import ModelRegistryClient
-from mlflow.tracking._tracking_service.client import TrackingServiceClient
 from mlflow.tracking.request_header.registry import resolve_request_headers
 from mlflow.utils.credentials import get_default_host_creds
 from mlflow.utils.file_utils import relative_path_to_artifact_path
-from mlflow.utils.mime_type_utils import _guess_mime_type
 from mlflow.utils.proto_json_utils import parse_dict
 from mlflow.utils.request_utils import augmented_raise_for_status
 from mlflow.utils.rest_utils import verify_rest_response
@@ -50,6 +47,12 @@ from mlflow.utils.uri import validate_path_is_safe
 
 from hokusai import http_trace
 from hokusai.http_bounds import RegistryTransport
+from hokusai.mlflow_internals import (
+    ModelRegistryClient,
+    TrackingServiceClient,
+    guess_mime_type,
+    set_service_clients,
+)
 from hokusai.side_by_side import run_all
 
 _ARTIFACTS_ENDPOINT = "/mlflow-artifacts/artifacts"
@@ -159,7 +162,7 @@ class RoutedArtifactRepository(HttpArtifactRepository):
         response = self._hokusai_transport.upload(
             self._file_url(path),
             Path(local_file),
-            headers={"Content-Type": _guess_mime_type(file_name)},
+            headers={"Content-Type": guess_mime_type(file_name)},
             log=self._hokusai_log,
         )
         augmented_raise_for_status(response)
@@ -277,7 +280,7 @@ def route_through(client: MlflowClient, transport: RegistryTransport) -> MlflowC
     Changes that one client instance only (its private service clients are replaced).
     """
     uri = transport.base_uri
-    client._tracking_client = RoutedTrackingClient(uri, transport)
-    # MLflow's lazily built registry client, pre-set (MlflowClient._get_registry_client).
-    client._registry_client_lazy = RoutedRegistryClient(uri, transport)  # type: ignore[attr-defined]
+    set_service_clients(
+        client, RoutedTrackingClient(uri, transport), RoutedRegistryClient(uri, transport)
+    )
     return client
