@@ -35,7 +35,15 @@ validate_model_alias_name = validation_rule("_validate_alias_name", "_validate_m
 validate_model_alias_name_reserved = validation_rule(
     "_validate_alias_name_reserved", "_validate_model_alias_name_reserved"
 )
-# int(version) as the server reads it: " 1" and "+1" are 1; "1.0" and "one" are refused.
-model_version_number = cast(Callable[[str], int], validation_rule("_validate_model_version"))
+_validate_model_version = validation_rule("_validate_model_version")
+
+
+def model_version_number(version: str) -> int:
+    """int(version) as the server reads it: " 1" and "+1" are 1; "1.0" and "one" are refused
+    with MLflow's own error. (The rule returns the number from 3.10 on, nothing before.)"""
+    _validate_model_version(version)
+    return int(version)
+
+
 canonical_stage = cast(Callable[[str], str], model_version_stages.get_canonical_stage)
 is_local_uri = cast(Callable[[str], bool], uri.is_local_uri)

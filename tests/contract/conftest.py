@@ -28,6 +28,9 @@ class RegistryUnderTest:
 
     kind: str  # "fake" or "real"
     tracking_uri: str
+    # The MLflow whose server behaviour is under test: the installed one for the fake (its
+    # rules come from there), the server's own for the real stack.
+    mlflow_version: str
     _monkeypatch: pytest.MonkeyPatch
     # The server-side request log as (method, path, status, user) rows, oldest first.
     _request_log: Callable[[], list[tuple[str, str, int | None, str | None]]]
@@ -90,10 +93,13 @@ def registry_under_test(
         from hokusai.testing.fake_server import FakeRegistryServer
         from hokusai.testing.proxy_rules import load_keys
 
+        import mlflow
+
         with FakeRegistryServer(keys=load_keys(FIXTURES / "keys.json")) as server:
             yield RegistryUnderTest(
                 "fake",
                 server.tracking_uri,
+                mlflow.__version__,
                 monkeypatch,
                 lambda: [(r.method, r.path, r.status, r.user) for r in server.requests],
             )
@@ -104,6 +110,7 @@ def registry_under_test(
     yield RegistryUnderTest(
         "real",
         real.tracking_uri,
+        real.mlflow_version,
         monkeypatch,
         lambda: [(r.method, r.path, r.status, r.user) for r in real.requests()],
     )

@@ -30,6 +30,7 @@ from hokusai import (
     PermissionDeniedError,
 )
 from hokusai.models import TAG_IDEMPOTENCY_KEY
+from hokusai.mlflow_version import release
 from tests.contract.conftest import RegistryUnderTest
 
 API = "/api/2.0/mlflow"
@@ -338,11 +339,18 @@ def test_aliases_set_get_delete(registry_under_test: RegistryUnderTest) -> None:
 
     client.delete_model_version(name, "2")  # its aliases go with it
 
-    assert client.get_registered_model(name).aliases == {}
-    assert error_code_of(lambda: client.get_model_version_by_alias(name, "champion")) == (
-        "INVALID_PARAMETER_VALUE",
-        400,
+    # An MLflow 3.9 server keeps listing the alias of a deleted version, and answers a look-up
+    # through it as a missing version.
+    on_3_9 = release(registry_under_test.mlflow_version)[:2] == (3, 9)
+    if on_3_9 and registry_under_test.kind == "fake":
+        pytest.xfail("known divergence (issue 19): on MLflow 3.9 the fake drops the alias")
+    left, through_it = (
+        ({"champion": "2"}, ("RESOURCE_DOES_NOT_EXIST", 404))
+        if on_3_9
+        else ({}, ("INVALID_PARAMETER_VALUE", 400))
     )
+    assert client.get_registered_model(name).aliases == left
+    assert error_code_of(lambda: client.get_model_version_by_alias(name, "champion")) == through_it
 
 
 def test_sdk_latest_model_follows_production_alias_else_newest(
