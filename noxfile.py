@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "tests-3.10", "integration", "flavors"]
+nox.options.sessions = ["lint", "typecheck", "tests", "tests-floor", "integration", "flavors"]
 nox.options.reuse_existing_virtualenvs = True
 # A session whose interpreter is missing fails instead of being skipped: the 3.10 floor is a claim.
 nox.options.error_on_missing_interpreters = True
@@ -27,6 +27,13 @@ TEST_EXTRAS = ".[testing,quickstart,keyring]"
 # What every pytest session needs besides the extras (tests/properties uses hypothesis).
 TEST_TOOLS = ("hypothesis",)
 FLOOR_PYTHON = "3.10"
+# The oldest MLflow supported: the platform's own server pin (its Dockerfile.mlflow). The newest
+# is whatever the index serves: sessions that do not pin it get it.
+MLFLOW_FLOOR = "3.9.0"
+FLOOR_CLIENT = f"mlflow-skinny=={MLFLOW_FLOOR}"
+# The server-version matrix beyond the main integration run: the same suite minus the tests
+# marked `slow` (long sweeps whose subject is the SDK, not the server).
+ACCEPTANCE = "integration and not slow"
 
 
 def _working_interpreter(version: str) -> str:
@@ -56,28 +63,43 @@ def _working_interpreter(version: str) -> str:
     return version
 
 
-def _mlflow_server_python(session: nox.Session) -> str:
-    """A separate venv with the full `mlflow` (the server), same version as the SDK's client.
+def _mlflow_server_python(
+    session: nox.Session, version: str | None = None, *, pre: bool = False
+) -> str:
+    """A venv of its own with the full `mlflow` (the server): ``version``, else the newest
+    (``pre``: pre-releases too).
 
     The SDK's venv keeps only mlflow-skinny, so the tests run against what users install; the
-    integration stack launches `mlflow server` with this interpreter instead.
+    integration stack launches `mlflow server` with this interpreter instead. The newest full
+    `mlflow` the index can install may trail the newest mlflow-skinny (3.18.0's mlflow-tracing
+    was never published), so "newest" is what pip resolves, not the client's version.
     """
-    version = session.run(
-        "python",
-        "-c",
-        "import importlib.metadata as m; print(m.version('mlflow-skinny'))",
-        silent=True,
-    )
-    assert isinstance(version, str)
-    venv = Path(".nox") / "mlflow-server"
+    venv = Path(".nox") / f"mlflow-server-{version or ('next' if pre else 'newest')}"
     python = venv / "bin" / "python"
     if not python.exists():
         session.run(sys.executable, "-m", "venv", str(venv), external=True)
+    spec = f"mlflow=={version}" if version else "mlflow"
+    options = ["--pre"] if pre else []
     session.run(
-        str(python), "-m", "pip", "install", "--quiet", f"mlflow=={version.strip()}", external=True
+        str(python), "-m", "pip", "install", "--quiet", "--upgrade", *options, spec, external=True
     )
     # Not resolve(): the venv's python is a symlink to the base interpreter, outside the venv.
     return str(python.absolute())
+
+
+def _against_server(
+    session: nox.Session, version: str | None, marker: str, *, pre: bool = False
+) -> None:
+    """pytest -m ``marker`` with the real stack's `mlflow server` at ``version``."""
+    server = _mlflow_server_python(session, version, pre=pre)
+    session.log(f"integration against mlflow server {version or 'newest'} (-m {marker!r})")
+    session.run(
+        "pytest",
+        "-m",
+        marker,
+        *session.posargs,
+        env={**TEST_ENV, "REAL_SERVER_MLFLOW_PYTHON": server},
+    )
 
 
 @nox.session
@@ -95,27 +117,48 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", "hokusai")
 
 
-@nox.session
-def tests(session: nox.Session) -> None:
-    """Unit, fake-server and CLI tests (no real server); extra args go to pytest."""
-    session.install("-e", TEST_EXTRAS, *TEST_TOOLS, "pytest-xdist", "pytest-randomly")
+def _unit_tests(session: nox.Session, *client: str, pre: bool = False) -> None:
+    session.install("-e", TEST_EXTRAS, *client, *TEST_TOOLS, "pytest-xdist", "pytest-randomly")
+    if pre:  # only MLflow's pre-releases, not every dependency's
+        session.install("--pre", "--upgrade", "mlflow-skinny")
+    session.run("python", "-c", "import mlflow; print('MLflow client', mlflow.__version__)")
     session.run(
         "pytest", "-m", "not integration and not flavors", "-n", "2", *session.posargs, env=TEST_ENV
     )
 
 
-@nox.session(name="tests-3.10", python=_working_interpreter(FLOOR_PYTHON))
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, fake-server and CLI tests (no real server) on the newest MLflow; args go to pytest."""
+    _unit_tests(session)
+
+
+@nox.session(name="tests-floor", python=_working_interpreter(FLOOR_PYTHON))
 def tests_floor(session: nox.Session) -> None:
-    """The same tests on the oldest Python the package claims (requires-python)."""
-    tests(session)
+    """Both floors at once: Python 3.10 (requires-python) and MLflow 3.9.0 (the platform's pin).
+
+    The same tests as `tests`, then, in the same venv, the integration suite (less `slow`)
+    with this floor client against an MLflow 3.9.0 server.
+    """
+    _unit_tests(session, FLOOR_CLIENT)
+    _against_server(session, MLFLOW_FLOOR, ACCEPTANCE)
 
 
 @nox.session
 def integration(session: nox.Session) -> None:
-    """Against a real `mlflow server` behind a bearer-key proxy on 127.0.0.1."""
+    """Against a real `mlflow server` behind a bearer-key proxy on 127.0.0.1, newest client:
+    the whole suite on the newest server, then (less `slow`) on an MLflow 3.9.0 server."""
     session.install("-e", TEST_EXTRAS, *TEST_TOOLS, "pytest-randomly")
-    env = {**TEST_ENV, "REAL_SERVER_MLFLOW_PYTHON": _mlflow_server_python(session)}
-    session.run("pytest", "-m", "integration", *session.posargs, env=env)
+    _against_server(session, None, "integration")
+    _against_server(session, MLFLOW_FLOOR, ACCEPTANCE)
+
+
+@nox.session(name="mlflow-next")
+def mlflow_next(session: nox.Session) -> None:
+    """Early warning, not in the default set: the newest MLflow, pre-releases included, client
+    and server, through the unit and the whole integration suite (docs/compatibility.md)."""
+    _unit_tests(session, pre=True)
+    _against_server(session, None, "integration", pre=True)
 
 
 # Each framework with an MLflow flavor that installs here within CI's time. torch is pinned: the

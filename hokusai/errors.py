@@ -498,4 +498,3 @@ __all__ = [
     "UnknownArgumentError",
     "UnsupportedMlflowError",
 ]
-

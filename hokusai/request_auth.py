@@ -277,7 +277,7 @@ def _register_provider() -> None:
 
         providers = auth_provider_registry()
         if not any(p.get_name() == PROVIDER_NAME for p in providers):
-            providers.register(HokusaiRequestAuthProvider)  # type: ignore[no-untyped-call]
+            providers.register(HokusaiRequestAuthProvider)
         _registered = True
 
 

@@ -5,10 +5,10 @@ Every public method call runs with this registry's key bound for the calling thr
 other, even when another registry with another key talks to the same URI. Artifact transfers,
 which MLflow runs in its own thread pool, pin the key for the URI while they run. Tracking,
 registry and artifact requests go through the registry's own transport
-(``hokusai.mlflow_internals.routes``): no retries, the registry's timeout as a total deadline, MLflow's TLS
-settings; the process environment is never changed. MLflow's own exceptions pass through
-unchanged (a request past its deadline is a ``RegistryUnavailableError``, a ``ConnectionError``):
-this is the escape hatch, not the SDK's API.
+(``hokusai.mlflow_internals.routes``): no retries, the registry's timeout as a total deadline,
+MLflow's TLS settings; the process environment is never changed. MLflow's own exceptions pass
+through unchanged (a request past its deadline is a ``RegistryUnavailableError``, a
+``ConnectionError``): this is the escape hatch, not the SDK's API.
 """
 
 from __future__ import annotations

@@ -120,6 +120,7 @@ def tags(values: object, *, field: str = "tags") -> dict[str, str]:
 def _mlflow_tag_key(key: str, value: str, *, field: str) -> str:
     """The server applies these rules only after the run, the logged model and the upload."""
     from mlflow.exceptions import MlflowException
+
     from hokusai.mlflow_internals import validate_model_version_tag
 
     try:

@@ -22,6 +22,7 @@ from mlflow.exceptions import MlflowException, RestException
 from requests.adapters import HTTPAdapter
 from sklearn.linear_model import LinearRegression
 
+from hokusai.mlflow_version import release
 from hokusai.testing.fake_server import (
     ALICE_KEY,
     BOB_KEY,
@@ -30,7 +31,6 @@ from hokusai.testing.fake_server import (
     READER_KEY,
     FakeRegistryServer,
 )
-from hokusai.mlflow_version import release
 from hokusai.testing.faults import Fault
 from hokusai.testing.proxy_rules import KeyGrant, load_keys
 

@@ -236,7 +236,7 @@ def artifact_repository(location: str, transport: RegistryTransport, tracking_ur
     return get_artifact_repository(location, tracking_uri=tracking_uri)
 
 
-class RoutedTrackingClient(TrackingServiceClient):
+class RoutedTrackingClient(TrackingServiceClient):  # type: ignore[misc]
     def __init__(self, tracking_uri: str, transport: RegistryTransport) -> None:
         self._hokusai_transport = transport
         self._hokusai_store = RoutedTrackingStore(transport)
@@ -264,7 +264,7 @@ class RoutedTrackingClient(TrackingServiceClient):
         at the API mount, not at a page anyone can open."""
 
 
-class RoutedRegistryClient(ModelRegistryClient):
+class RoutedRegistryClient(ModelRegistryClient):  # type: ignore[misc]
     def __init__(self, uri: str, transport: RegistryTransport) -> None:
         self._hokusai_store = RoutedRegistryStore(transport)
         super().__init__(uri, uri)

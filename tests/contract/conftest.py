@@ -90,10 +90,10 @@ def registry_under_test(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[RegistryUnderTest]:
     if request.param == "fake":
+        import mlflow
+
         from hokusai.testing.fake_server import FakeRegistryServer
         from hokusai.testing.proxy_rules import load_keys
-
-        import mlflow
 
         with FakeRegistryServer(keys=load_keys(FIXTURES / "keys.json")) as server:
             yield RegistryUnderTest(

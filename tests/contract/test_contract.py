@@ -29,8 +29,8 @@ from hokusai import (
     ModelRegistry,
     PermissionDeniedError,
 )
-from hokusai.models import TAG_IDEMPOTENCY_KEY
 from hokusai.mlflow_version import release
+from hokusai.models import TAG_IDEMPOTENCY_KEY
 from tests.contract.conftest import RegistryUnderTest
 
 API = "/api/2.0/mlflow"

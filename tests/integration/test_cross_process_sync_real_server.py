@@ -16,7 +16,7 @@ from hokusai import ModelRegistry
 from hokusai.models import TAG_IDEMPOTENCY_KEY
 from tests.hardening.conftest import Spawn, spawn  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WRITERS, EACH, SYNCERS, SYNCS = 3, 2, 2, 3
 

@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import sweep
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_a_rate_limited_sweep_lands_every_model_exactly_once_without_crossing_keys(
