@@ -228,7 +228,7 @@ def test_wrong_usage_exits_2(
 def test_an_api_key_option_is_used_never_echoed_and_warned_about(
     cli: Cli, fake: Any, pickle_file: Path
 ) -> None:
-    given = ("--mlflow-uri", fake.tracking_uri, "--api-key", KEYS["alice"])
+    given = ("--mlflow-uri", fake.tracking_uri, "--api-key", KEYS["alice"], "--debug")
     result = cli(*documented(pickle_file, *given))  # the cli fixture fails on any echoed key
     assert result.code == EXIT_OK
     assert "on the hosted registry" in result.out
