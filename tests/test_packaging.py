@@ -15,6 +15,21 @@ from hokusai.cli.main import main
 DIST = distribution("hokusai-ml-platform")
 
 
+def _extra_requirements(extra: str) -> set[str]:
+    """What ``pip install 'hokusai-ml-platform[extra]'`` adds, following the extras it names."""
+    names: set[str] = set()
+    for line in DIST.requires or []:
+        req = Requirement(line)
+        if req.marker is None or not req.marker.evaluate({"extra": extra}):
+            continue
+        if req.name == DIST.name:
+            for inner in req.extras:
+                names |= _extra_requirements(inner)
+        else:
+            names.add(req.name.lower())
+    return names
+
+
 def _unconditional_requirements() -> set[str]:
     requirements = [Requirement(line) for line in DIST.requires or []]
     return {req.name.lower() for req in requirements if req.marker is None}
@@ -59,3 +74,21 @@ def test_apache_licence_is_declared_and_shipped() -> None:
     shipped = [path for path in DIST.files or [] if path.name == "LICENSE"]
     assert shipped, "LICENSE is not in the installed distribution"
     assert "Apache License" in shipped[0].read_text()
+
+
+def test_both_console_scripts_run_the_same_command_line() -> None:
+    # The earlier package installed `hokusai` and `hokusai-ml-platform`; scripts use either.
+    scripts = {e.name: e.value for e in DIST.entry_points if e.group == "console_scripts"}
+    assert scripts["hokusai"] == scripts["hokusai-ml-platform"] == "hokusai.cli.main:main"
+
+
+def test_the_documented_ml_extra_installs_what_registering_a_sklearn_model_needs() -> None:
+    # `pip install 'hokusai-ml-platform[ml]'` is the platform docs' install line.
+    assert _extra_requirements("ml") == _extra_requirements("sklearn") == {"scikit-learn", "skops"}
+
+
+def test_every_extra_the_platform_docs_name_exists() -> None:
+    provided = set(DIST.metadata.get_all("Provides-Extra") or [])
+    assert {"ml", "gtm", "pipeline", "all"} <= provided
+    assert {"xgboost", "transformers"} <= _extra_requirements("gtm")
+    assert _extra_requirements("ml") | _extra_requirements("gtm") <= _extra_requirements("all")

@@ -23,6 +23,7 @@ from hokusai.errors import HokusaiError
 COMMANDS = (
     "quickstart",
     "register",
+    "model",
     "models",
     "status",
     "sync",

@@ -84,8 +84,7 @@ def print_entry(entry: ModelRegistryEntry) -> None:
     if not entry.registered:
         print(style(f"Not registered: {entry.reason}", "yellow"))
         return
-    where = _WHERE.get(entry.target, entry.target)
-    print(style(f"Registered {entry.name} version {entry.version} {where}.", "green"))
+    print(style(f"Registered {entry.name} version {entry.version} {where(entry)}.", "green"))
     rows = [
         ("target", entry.target),
         ("tracking URI", entry.tracking_uri),
@@ -101,5 +100,14 @@ def print_entry(entry: ModelRegistryEntry) -> None:
     if entry.reason:
         rows.append(("reason", entry.reason))
     print_table(rows)
+    print_next_step(entry)
+
+
+def where(entry: ModelRegistryEntry) -> str:
+    """Where the version went, as a phrase: "on the hosted registry", "in the local store"."""
+    return _WHERE.get(entry.target, entry.target)
+
+
+def print_next_step(entry: ModelRegistryEntry) -> None:
     if entry.pending_sync:
         print("next: it is recorded as pending; run `hokusai sync` when the registry is back.")

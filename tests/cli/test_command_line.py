@@ -54,7 +54,7 @@ def test_every_command_has_a_description_exit_codes_and_docs_in_its_help() -> No
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     names = set(subparsers.choices)  # type: ignore[attr-defined]
-    assert {"logout", "whoami", "models", "completion"} <= names
+    assert {"logout", "whoami", "model", "models", "completion"} <= names
     for name, sub in subparsers.choices.items():  # type: ignore[attr-defined]
         text = sub.format_help()
         assert sub.description, f"{name} has no description"
@@ -64,8 +64,9 @@ def test_every_command_has_a_description_exit_codes_and_docs_in_its_help() -> No
 
 
 # What a read-only command must not load: MLflow (1-2 s), FastAPI (a quarter second, which
-# dependency-injector's wiring imports with the container) and the sync machinery.
-NOT_NEEDED = ("mlflow", "fastapi", "hokusai.container", "hokusai.sync")
+# dependency-injector's wiring imports with the container), the sync machinery, and the
+# frameworks a registered model may need (scikit-learn: half a second).
+NOT_NEEDED = ("mlflow", "fastapi", "hokusai.container", "hokusai.sync", "sklearn", "joblib")
 LOADED_PROBE = (
     "import json, sys\n"
     "from hokusai.cli.main import main\n"
@@ -87,6 +88,8 @@ LOADED_PROBE = (
         ["status", "--no-probe"],
         ["--json", "status", "--no-probe"],
         ["completion", "bash"],
+        ["model", "--help"],
+        ["model", "register", "--help"],
     ],
     ids=" ".join,
 )
@@ -185,7 +188,9 @@ def _complete(script: str, line: str, tmp_path: Path) -> list[str]:
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 def test_bash_completion_completes_commands_actions_and_options(cli: Cli, tmp_path: Path) -> None:
     script = cli("completion", "bash").out
-    assert _complete(script, "hokusai mo", tmp_path) == ["models"]
+    assert _complete(script, "hokusai mo", tmp_path) == ["model", "models"]
+    assert _complete(script, "hokusai model r", tmp_path) == ["register"]
+    assert "--token-id" in _complete(script, "hokusai model register --t", tmp_path)
     assert sorted(_complete(script, "hokusai models ", tmp_path))[-2:] == ["list", "versions"]
     assert "--local" in _complete(script, "hokusai models list --", tmp_path)
     # Global options after a command, and after an option that takes a value.
