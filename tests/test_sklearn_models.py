@@ -141,3 +141,15 @@ def test_a_format_for_a_model_already_saved_is_refused(sk_model_dir: Any) -> Non
 
     with pytest.raises(InvalidInputError, match="serialization_format"):
         registry.register_model(sk_model_dir, "saved", serialization_format="cloudpickle")
+
+
+def test_an_improved_forest_registers_on_its_baseline_and_loads_back() -> None:
+    registry = ModelRegistry(mode="local")
+    baseline = registry.register_baseline(sklearn_random_forest().model, model_type="churn")
+    case = sklearn_random_forest()
+
+    entry = registry.register_improved_model(
+        case.model, baseline.model_id or "", {"accuracy": 0.02}, "0x" + "a" * 40
+    )
+
+    assert_predicts_the_same(registry, "churn", entry.version or "", case)

@@ -37,9 +37,9 @@ def save_options(
     refused = [name for name in types if name.split(".")[0] not in packages]
     if refused:
         raise InvalidInputError(
-            f"The {type(model).__name__} model holds {', '.join(refused)}, which the skops "
-            f"format would have to be told to trust. hokusai trusts only the types of "
-            f"{', '.join(packages)} that a model holds, never other code.",
+            f"The {type(model).__name__} model holds code from outside {', '.join(packages)}: "
+            f"{', '.join(refused)}. The skops format loads only types it is told to trust, and "
+            "hokusai trusts only those packages' own types, never other code.",
             hint=f"{_OTHER_FORMAT}, or use the libraries' own steps in place of your own.",
         )
     return {"serialization_format": SKOPS, **({"skops_trusted_types": types} if types else {})}
