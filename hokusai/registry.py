@@ -242,6 +242,7 @@ class ModelRegistry:
         signature: Any = None,
         input_example: Any = None,
         metrics: Mapping[str, float] | None = None,
+        serialization_format: str | None = None,
     ) -> ModelRegistryEntry:
         """Log the model's real files and create a model version whose source points at them.
 
@@ -251,6 +252,8 @@ class ModelRegistry:
         or a ``runs:/`` / ``models:/`` URI (which must exist). ``signature`` (or one inferred
         from ``input_example``) is saved with a model object. ``metrics`` (name -> number) are
         logged on the registration run and kept on the version (``entry.metrics``).
+        ``serialization_format`` picks the flavor's file format where MLflow offers a choice
+        (scikit-learn: ``"skops"``, ``"cloudpickle"`` or ``"pickle"``; see docs/migrating.md).
         Everything is checked before any request.
         """
         request_name = validation.model_name(name)
@@ -264,7 +267,13 @@ class ModelRegistry:
         key = (
             uuid.uuid4().hex if idempotency_key is None else check_idempotency_key(idempotency_key)
         )
-        with staged(model, signature=signature, input_example=input_example) as source:
+        file_format = _optional_text(serialization_format, "serialization_format")
+        with staged(
+            model,
+            signature=signature,
+            input_example=input_example,
+            serialization_format=file_format,
+        ) as source:
             request = RegistrationRequest(
                 name=request_name,
                 source=source,
@@ -597,6 +606,11 @@ def _check_options(options: Mapping[str, Any]) -> None:
         validation.alias(options["alias"])
     if options.get("idempotency_key") is not None:
         check_idempotency_key(options["idempotency_key"])
+    _optional_text(options.get("serialization_format"), "serialization_format")
+
+
+def _optional_text(value: object, field: str) -> str | None:
+    return None if value is None else validation.text(value, field=field)
 
 
 def _release(binding: request_auth.Binding | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hokusai.errors import ConfigurationError, HokusaiError, InvalidInputError, LocalStoreError
-from hokusai.flavors import uris
+from hokusai.flavors import skops_trust, uris
 from hokusai.flavors.dispatch import flavor_of
 from hokusai.flavors.requirements import requirements
 from hokusai.flavors.table import Flavor
@@ -19,20 +20,33 @@ from hokusai.models import ModelSource
 
 @contextmanager
 def staged(
-    model: object, *, signature: Any = None, input_example: Any = None
+    model: object,
+    *,
+    signature: Any = None,
+    input_example: Any = None,
+    serialization_format: str | None = None,
 ) -> Iterator[ModelSource]:
     """Yield the model as files on disk (or a URI), removing any files made for it afterwards.
 
     ``signature`` and ``input_example`` go into the saved model (MLflow infers the signature
-    from the example when no signature is given); they apply only to model objects, whose files
-    hokusai writes.
+    from the example when no signature is given); ``serialization_format`` goes to the flavor's
+    ``save_model`` (scikit-learn: ``"skops"``, ``"cloudpickle"``, ``"pickle"``). They apply only
+    to model objects, whose files hokusai writes.
     """
     saved_already = uris.is_model_uri(model) or isinstance(model, str | Path)
-    if saved_already and (signature is not None or input_example is not None):
+    given = {
+        "signature": signature,
+        "input_example": input_example,
+        "serialization_format": serialization_format,
+    }
+    if saved_already and any(value is not None for value in given.values()):
+        named = [name for name, value in given.items() if value is not None]
+        names = " and ".join(named)
+        verb = "applies" if len(named) == 1 else "apply"
         raise InvalidInputError(
-            f"signature and input_example apply to a model object; {model!r} is already "
-            "saved, with the signature in its MLmodel file.",
-            hint="Pass the model object itself, or save it with the signature yourself.",
+            f"{names} {verb} only to a model object; {model!r} is already saved, in the format "
+            "and with the signature its MLmodel file records.",
+            hint=f"Pass the model object itself, or leave out {names}.",
         )
     if uris.is_model_uri(model):
         assert isinstance(model, str)
@@ -45,7 +59,7 @@ def staged(
     flavor = flavor_of(model)
     with tempfile.TemporaryDirectory(prefix="hokusai-model-") as tmp:
         target = Path(tmp) / "model"
-        _save(flavor, model, target, signature=signature, input_example=input_example)
+        _save(flavor, model, target, given)
         yield ModelSource(local_dir=target, flavor=flavor.name)
 
 
@@ -63,18 +77,10 @@ def _mlflow_dir(given: str | Path) -> Path:
     return path.resolve()
 
 
-def _save(
-    flavor: Flavor, model: object, target: Path, *, signature: Any, input_example: Any
-) -> None:
-    options: dict[str, Any] = {
-        "signature": signature,
-        "input_example": input_example,
-        # Known here; MLflow would otherwise re-import the model in a subprocess to infer them.
-        "pip_requirements": requirements(model, flavor.distributions),
-        **(dict(flavor.without_example) if input_example is None else {}),
-    }
+def _save(flavor: Flavor, model: object, target: Path, given: dict[str, Any]) -> None:
     try:
         save_model = importlib.import_module(flavor.mlflow_module).save_model
+        options = _options(flavor, model, save_model, given)
         if flavor.model_keyword:
             save_model(str(target), **{flavor.model_keyword: model}, **options)
         else:
@@ -100,6 +106,35 @@ def _save(
     except Exception as exc:
         raise InvalidInputError(
             f"MLflow's {flavor.name} flavor could not save the {type(model).__name__} model: {exc}",
-            hint="Check the model (and signature / input_example, if given) with "
-            f"{flavor.mlflow_module}.save_model(model, path) directly.",
+            hint="Check the model (and signature, input_example, serialization_format, if "
+            f"given) with {flavor.mlflow_module}.save_model(model, path) directly.",
         ) from exc
+
+
+def _options(
+    flavor: Flavor, model: object, save_model: Any, given: dict[str, Any]
+) -> dict[str, Any]:
+    """The flavor's ``save_model`` keyword arguments for this model."""
+    chosen = given["serialization_format"]
+    if (
+        chosen is not None
+        and "serialization_format" not in inspect.signature(save_model).parameters
+    ):
+        raise InvalidInputError(
+            f"serialization_format={chosen!r}: MLflow's {flavor.name} flavor saves a "
+            f"{type(model).__name__} in one format only.",
+            hint="Leave serialization_format out for this model.",
+        )
+    options: dict[str, Any] = {
+        "signature": given["signature"],
+        "input_example": given["input_example"],
+        # Known here; MLflow would otherwise re-import the model in a subprocess to infer them.
+        "pip_requirements": requirements(model, flavor.distributions),
+        **(dict(flavor.without_example) if given["input_example"] is None else {}),
+        **({"serialization_format": chosen} if chosen is not None else {}),
+    }
+    if flavor.skops_trusted_packages:
+        options.update(
+            skops_trust.save_options(model, save_model, chosen, flavor.skops_trusted_packages)
+        )
+    return options

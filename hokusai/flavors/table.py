@@ -28,6 +28,9 @@ class Flavor:
     # Options for the flavor's save_model when no input example is given, for formats that
     # cannot be written without one.
     without_example: tuple[tuple[str, object], ...] = ()
+    # For flavors that may save in MLflow's skops format: the packages whose types a model is
+    # trusted to load with (``hokusai.flavors.skops_trust``).
+    skops_trusted_packages: tuple[str, ...] = ()
 
     def matches(self, class_names: frozenset[str]) -> bool:
         return not class_names.isdisjoint(self.classes)
@@ -77,6 +80,7 @@ FLAVORS: tuple[Flavor, ...] = (
         mlflow_module="mlflow.sklearn",
         # MLflow saves scikit-learn models in the skops format by default; loading needs it too.
         distributions=("scikit-learn", "skops"),
+        skops_trusted_packages=("sklearn", "numpy", "scipy"),
     ),
     Flavor(
         name="transformers",

@@ -42,6 +42,101 @@ def sklearn_pipeline() -> Case:
     return Case("sklearn", model, FEATURES, as_array(model.predict(FEATURES)))
 
 
+# The scikit-learn models users commonly register: MLflow's skops format (3.18's default) loads
+# each only with the types it is told to trust (a forest's ``sklearn.tree._tree.Tree``, a search's
+# scorer and splitter, a calibrated model's calibrators).
+def _fitted(model: Any, sample: Any = FEATURES) -> Case:
+    model.fit(sample, LABELS)
+    return Case("sklearn", model, sample, as_array(model.predict(sample)))
+
+
+def _frame() -> Any:
+    import pandas as pd
+
+    plan = np.array(["basic", "plus", "pro"])[(FEATURES[:, 2] * 3).astype(int)]
+    return pd.DataFrame({"usage": FEATURES[:, 0], "tenure": FEATURES[:, 1], "plan": plan})
+
+
+def _forest() -> Any:
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=3, max_depth=3, random_state=7)
+
+
+def _boosting() -> Any:
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    return GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=7)
+
+
+def sklearn_decision_tree() -> Case:
+    from sklearn.tree import DecisionTreeRegressor
+
+    return _fitted(DecisionTreeRegressor(max_depth=3, random_state=7))
+
+
+def sklearn_random_forest() -> Case:
+    return _fitted(_forest())
+
+
+def sklearn_extra_trees() -> Case:
+    from sklearn.ensemble import ExtraTreesRegressor
+
+    return _fitted(ExtraTreesRegressor(n_estimators=3, max_depth=3, random_state=7))
+
+
+def sklearn_gradient_boosting() -> Case:
+    return _fitted(_boosting())
+
+
+def sklearn_hist_gradient_boosting() -> Case:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return _fitted(HistGradientBoostingClassifier(max_iter=3, min_samples_leaf=2))
+
+
+def sklearn_pipeline_with_forest() -> Case:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return _fitted(make_pipeline(StandardScaler(), _forest()))
+
+
+def sklearn_column_transformer_with_boosting() -> Case:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    columns = ColumnTransformer(
+        [
+            ("numbers", StandardScaler(), ["usage", "tenure"]),
+            ("plan", OneHotEncoder(handle_unknown="ignore"), ["plan"]),
+        ]
+    )
+    model = make_pipeline(columns, HistGradientBoostingClassifier(max_iter=3, min_samples_leaf=2))
+    return _fitted(model, _frame())
+
+
+def sklearn_calibrated_forest() -> Case:
+    from sklearn.calibration import CalibratedClassifierCV
+
+    return _fitted(CalibratedClassifierCV(_forest(), cv=2))
+
+
+def sklearn_grid_search_forest() -> Case:
+    from sklearn.model_selection import GridSearchCV
+
+    return _fitted(GridSearchCV(_forest(), {"max_depth": [2, 3]}, cv=2))
+
+
+def sklearn_randomized_search_boosting() -> Case:
+    from sklearn.model_selection import RandomizedSearchCV
+
+    search = RandomizedSearchCV(_boosting(), {"max_depth": [1, 2]}, n_iter=2, cv=2, random_state=7)
+    return _fitted(search)
+
+
 def xgboost_classifier() -> Case:
     import xgboost
 
@@ -181,4 +276,17 @@ BUILDERS: dict[str, Callable[[], Case]] = {
     "torch-module": torch_module,
     "keras-model": keras_model,
     "onnx-linear": onnx_linear,
+}
+
+SKLEARN_BUILDERS: dict[str, Callable[[], Case]] = {
+    "decision-tree": sklearn_decision_tree,
+    "random-forest": sklearn_random_forest,
+    "extra-trees": sklearn_extra_trees,
+    "gradient-boosting": sklearn_gradient_boosting,
+    "hist-gradient-boosting": sklearn_hist_gradient_boosting,
+    "pipeline-with-forest": sklearn_pipeline_with_forest,
+    "column-transformer-with-boosting": sklearn_column_transformer_with_boosting,
+    "calibrated-forest": sklearn_calibrated_forest,
+    "grid-search-forest": sklearn_grid_search_forest,
+    "randomized-search-boosting": sklearn_randomized_search_boosting,
 }

@@ -15,7 +15,7 @@ from packaging.version import Version
 from fixtures.real_server import RealServer
 from hokusai import ModelRegistry
 from hokusai.flavors import Flavor, flavor_of
-from tests.flavors.builders import BUILDERS, Case, transformers_pipeline
+from tests.flavors.builders import BUILDERS, SKLEARN_BUILDERS, Case, transformers_pipeline
 
 
 @pytest.fixture
@@ -54,6 +54,15 @@ def test_a_model_of_each_framework_predicts_the_same_after_the_round_trip(
     registry: ModelRegistry, builder: str
 ) -> None:
     round_trip(registry, BUILDERS[builder]())
+
+
+@pytest.mark.parametrize("builder", sorted(SKLEARN_BUILDERS))
+def test_each_common_sklearn_model_predicts_the_same_after_the_round_trip(
+    registry: ModelRegistry, builder: str
+) -> None:
+    # Trees, boosting and the search and calibration wrappers hold types skops must be told
+    # to trust (hokusai.flavors.skops_trust).
+    round_trip(registry, SKLEARN_BUILDERS[builder]())
 
 
 def test_a_torch_module_with_an_input_example_is_traced_and_gets_a_signature(

@@ -101,9 +101,23 @@ def test_a_uri_that_names_nothing_is_refused_by_its_shape(uri: str) -> None:
 def test_a_package_missing_at_save_time_is_named_with_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, sk_model: object
 ) -> None:
-    # scikit-learn without skops: MLflow's default format for it cannot be written.
+    # scikit-learn without skops: the skops format (MLflow 3.18's default) cannot be written.
+    # Named explicitly, as MLflow 3.9 saves with cloudpickle unless told.
     monkeypatch.setitem(sys.modules, "skops", None)
     missing = pytest.raises(ConfigurationError, match="'skops', which is not installed")
-    with missing as info, staged(sk_model):
+    with missing as info, staged(sk_model, serialization_format="skops"):
         pass
     assert "hokusai-ml-platform[sklearn]" in str(info.value)
+
+
+def test_a_format_for_a_flavor_that_saves_in_one_format_only_is_refused() -> None:
+    from mlflow.pyfunc import PythonModel
+
+    class Echo(PythonModel):  # type: ignore[misc]
+        def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+            return model_input
+
+    refused = pytest.raises(InvalidInputError, match="serialization_format='cloudpickle'")
+    with refused as info, staged(Echo(), serialization_format="cloudpickle"):
+        pass
+    assert "pyfunc" in str(info.value) and "Leave serialization_format out" in str(info.value)
