@@ -26,6 +26,7 @@ COMMANDS = (
     "models",
     "status",
     "sync",
+    "event",
     "doctor",
     "login",
     "completion",
