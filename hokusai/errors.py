@@ -506,4 +506,3 @@ __all__ = [
     "UnknownArgumentError",
     "UnsupportedMlflowError",
 ]
-

@@ -329,6 +329,10 @@ def _iso(entry: ModelRegistryEntry) -> str | None:
     return stamp.isoformat() if stamp else None
 
 
+def _tag_reader(name: str) -> Callable[[ModelRegistryEntry], Any]:
+    return lambda entry: entry.tags.get(name)
+
+
 _LEGACY_KEYS: dict[str, Callable[[ModelRegistryEntry], Any]] = {
     # lineage entries
     "model_id": lambda e: e.model_id,
@@ -351,7 +355,7 @@ _LEGACY_KEYS: dict[str, Callable[[ModelRegistryEntry], Any]] = {
     "mlflow_run_id": lambda e: e.tags.get(TAG_MLFLOW_RUN_ID) or e.run_id,
     "status": lambda e: e.tags.get(TAG_STATUS),
     "tags": lambda e: dict(e.tags),
-    **{name: (lambda e, name=name: e.tags.get(name)) for name in MEASUREMENT_TAGS},
+    **{name: _tag_reader(name) for name in MEASUREMENT_TAGS},
     # what became of the registration event (the earlier SDK's keys)
     "site_status_update": lambda e: e.event.status if e.event else None,
     "event_emitted": lambda e: e.event.emitted if e.event else False,

@@ -229,7 +229,8 @@ class EventSender:
         return setting
 
     def send(self, payload: Mapping[str, Any], options: EventOptions) -> dict[str, Any]:
-        """POST the event; its JSON answer, or ``NotificationError`` (the model stays registered)."""
+        """POST the event; its JSON answer, or ``NotificationError`` (the model stays
+        registered)."""
         base = self.endpoint(options)
         url = event_url(base.value)
         name, version = str(payload["model_name"]), str(payload["version"])

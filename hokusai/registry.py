@@ -39,11 +39,11 @@ from hokusai.errors import (
 from hokusai.flavors import staged
 from hokusai.models import (
     INTERNAL_TAG_PREFIX,
+    TAG_BENCHMARK_SPEC_ID,
+    TAG_EVAL_SPEC,
     TAG_LIFECYCLE_STAGE,
     TAG_METRICS,
     TAG_MODEL_ID,
-    TAG_BENCHMARK_SPEC_ID,
-    TAG_EVAL_SPEC,
     TAG_PRIMARY_METRIC,
     TAG_SCORER_REF,
     TAG_TOKEN_ID,

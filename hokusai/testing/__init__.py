@@ -25,4 +25,11 @@ __getattr__ = lazy_attributes(
     },
 )
 
-__all__ = ["EventLimit", "FakeRegistryServer", "Fault", "KeyGrant", "MockRegistryBackend", "load_keys"]
+__all__ = [
+    "EventLimit",
+    "FakeRegistryServer",
+    "Fault",
+    "KeyGrant",
+    "MockRegistryBackend",
+    "load_keys",
+]
