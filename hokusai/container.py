@@ -136,13 +136,7 @@ class Container(containers.DeclarativeContainer):
         EventSender,
         config=tracking_config,
         tls=providers.Callable(TlsSettings.from_environ, environ),
-        retry=providers.Singleton(
-            RetryPolicy,
-            deadline=tracking_config.provided.retry_deadline.value,
-            source=tracking_config.provided.retry_deadline.source,
-            sleep=retry_sleep,
-            clock=retry_clock,
-        ),
+        retry=providers.Singleton(RetryPolicy, **retry_policy.kwargs),
     )
 
     remote_store = providers.Singleton(

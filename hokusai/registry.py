@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import tempfile
@@ -72,6 +73,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PRODUCTION_ALIAS = "production"
+# The registration event register_tokenized_model hands to the registration it makes, to be
+# queued with the pending record if that falls back; a context variable, so register_model's
+# public signature stays as it is and another thread's registration never sees it.
+_queued_event: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
+    "hokusai_queued_event", default=None
+)
 
 
 class ModelRegistry:
@@ -267,33 +274,6 @@ class ModelRegistry:
         logged on the registration run and kept on the version (``entry.metrics``).
         Everything is checked before any request.
         """
-        return self._register(
-            model,
-            name,
-            tags=tags,
-            description=description,
-            alias=alias,
-            idempotency_key=idempotency_key,
-            signature=signature,
-            input_example=input_example,
-            metrics=metrics,
-        )
-
-    def _register(
-        self,
-        model: object,
-        name: str,
-        *,
-        tags: Mapping[str, object] | None = None,
-        description: str | None = None,
-        alias: str | None = None,
-        idempotency_key: str | None = None,
-        signature: Any = None,
-        input_example: Any = None,
-        metrics: Mapping[str, float] | None = None,
-        event: Mapping[str, Any] | None = None,
-    ) -> ModelRegistryEntry:
-        """``register_model``, with a registration event to queue if it falls back."""
         request_name = validation.model_name(name)
         clean_tags = validation.tags(tags)
         if metrics is not None:
@@ -314,7 +294,7 @@ class ModelRegistry:
                 description=clean_description,
                 alias=clean_alias,
                 fresh_key=idempotency_key is None,
-                event=event,
+                event=_queued_event.get(),
             )
             return self._backend.register(request)
 
@@ -481,13 +461,13 @@ class ModelRegistry:
             # A key that may not go to the API endpoint is refused before anything is registered.
             self._container.event_sender().endpoint(options)
         try:
-            entry = self._register(
-                uri,
-                model_name,
-                tags=tags,
-                description=f"Token: {token}, Metric: {metric}",
-                event=options.queued() if sends else None,
-            )
+            token_scope = _queued_event.set(options.queued() if sends else None)
+            try:
+                entry = self.register_model(
+                    uri, model_name, tags=tags, description=f"Token: {token}, Metric: {metric}"
+                )
+            finally:
+                _queued_event.reset(token_scope)
         except ModelNotFoundError as exc:
             raise ModelNotFoundError(
                 f"model_uri {uri!r} names no model in the registry ({exc.message}). The earlier "
