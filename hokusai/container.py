@@ -29,6 +29,7 @@ from hokusai.http_bounds import RegistryTransport, watched_session
 from hokusai.mlflow_tls import TlsSettings
 from hokusai.pending import PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
+from hokusai.registration_event import EventSender
 from hokusai.retry_policy import RetryPolicy
 from hokusai.testing.mock_registry import store_for_home
 
@@ -127,6 +128,15 @@ class Container(containers.DeclarativeContainer):
         source=tracking_config.provided.retry_deadline.source,
         sleep=retry_sleep,
         clock=retry_clock,
+    )
+
+    # Registration events: the same deadline and clock, but a 429 gate of their own (the data
+    # pipeline API limits events apart from the registry proxy's limit).
+    event_sender = providers.Singleton(
+        EventSender,
+        config=tracking_config,
+        tls=providers.Callable(TlsSettings.from_environ, environ),
+        retry=providers.Singleton(RetryPolicy, **retry_policy.kwargs),
     )
 
     remote_store = providers.Singleton(

@@ -55,32 +55,3 @@ def forwarded(
             f"those of register_model: {', '.join(accepted)}."
         )
     return dict(kwargs)
-
-
-# The keyword-only options the earlier SDK's last release added to register_tokenized_model.
-SITE_NOTIFICATION_OPTIONS = frozenset(
-    {
-        "notify_site",
-        "best_effort_notification",
-        "notification_timeout",
-        "api_schema",
-        "notification_api_endpoint",
-    }
-)
-
-
-def site_notification(options: Mapping[str, Any]) -> None:
-    """Accept the earlier site-notification options; say once per call site that none is sent."""
-    unknown = sorted(set(options) - SITE_NOTIFICATION_OPTIONS)
-    if unknown:
-        raise InvalidInputError(
-            f"register_tokenized_model() got unexpected keyword argument(s) {', '.join(unknown)}."
-        )
-    if options and options.get("notify_site") is not False:
-        warnings.warn(
-            "register_tokenized_model: this SDK sends no site notification, so notify_site and "
-            "the notification options have no effect; the version and its Hokusai tags are "
-            "registered as usual.",
-            UserWarning,
-            stacklevel=3,
-        )

@@ -415,9 +415,13 @@ class MethodNotImplementedError(HokusaiError, NotImplementedError):
 
 
 class NotificationError(HokusaiError, RuntimeError):
-    """Telling the Hokusai site about a registration failed (the earlier SDK's name).
+    """A tokenized model was registered, but its registration event did not reach the Hokusai
+    site (``register_tokenized_model``, ``send_registration_event``, ``hokusai sync``).
 
-    ``mlflow_registered`` says whether the model version itself was registered.
+    ``mlflow_registered`` says whether the model version itself was registered (True whenever
+    the SDK raises it); ``model_name`` and ``version`` name it, ``status_code`` and
+    ``response_body`` are the API's answer (None when there was none). The message says how to
+    resend: ``hokusai event send NAME VERSION`` or ``registry.send_registration_event(...)``.
     """
 
     default_hint = ""
@@ -429,10 +433,14 @@ class NotificationError(HokusaiError, RuntimeError):
         status_code: int | None = None,
         response_body: str | None = None,
         mlflow_registered: bool = False,
+        model_name: str | None = None,
+        version: str | None = None,
         **kwargs: object,
     ) -> None:
         self.response_body = response_body
         self.mlflow_registered = mlflow_registered
+        self.model_name = model_name
+        self.version = version
         super().__init__(message, status=status_code, **kwargs)  # type: ignore[arg-type]
 
     @property

@@ -31,6 +31,12 @@ TAG_STATUS = "hokusai_status"
 TAG_PROPOSAL_ID = "hokusai_proposal_identifier"
 TAG_MLFLOW_RUN_ID = "mlflow_run_id"
 TAG_LIFECYCLE_STAGE = "lifecycle_stage"
+# What a tokenized model is measured by: written on the version and sent in its registration event.
+TAG_EVAL_SPEC = "eval_spec"
+TAG_SCORER_REF = "scorer_ref"
+TAG_PRIMARY_METRIC = "primary_metric"
+TAG_BENCHMARK_SPEC_ID = "benchmark_spec_id"
+MEASUREMENT_TAGS = (TAG_EVAL_SPEC, TAG_SCORER_REF, TAG_PRIMARY_METRIC, TAG_BENCHMARK_SPEC_ID)
 # Written at creation, inside the same request, so a retried or re-synced registration can be
 # recognised on the server and never becomes a second version.
 INTERNAL_TAG_PREFIX = "hokusai."
@@ -50,6 +56,32 @@ class ModelSource:
         return str(self.local_dir) if self.local_dir else str(self.uri)
 
 
+EventStatus = Literal["succeeded", "failed", "skipped", "queued"]
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What became of a tokenized registration's event to the Hokusai site.
+
+    ``succeeded``: the data pipeline API took it. ``failed``: it did not, under
+    ``best_effort_notification`` (``error`` says why; the model is registered all the same).
+    ``skipped``: not sent (``notify_site=False``, or the version is not on the hosted registry;
+    ``detail`` says which). ``queued``: registered in the local store during an outage; ``hokusai
+    sync`` sends it once the model is pushed.
+    """
+
+    status: EventStatus
+    detail: str | None = None
+    error: str | None = None
+
+    @property
+    def emitted(self) -> bool:
+        return self.status == "succeeded"
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "emitted": self.emitted}
+
+
 @dataclass(frozen=True)
 class RegistrationRequest:
     """A validated registration, ready for any backend. Built before any network call."""
@@ -63,6 +95,9 @@ class RegistrationRequest:
     # The key was made for this call (the caller gave none): until a first attempt has been
     # sent, no version can hold it, so there is nothing to look up before creating.
     fresh_key: bool = False
+    # A registration event to send once the version is on the hosted registry: kept with the
+    # pending record when the registration falls back (hokusai.registration_event).
+    event: Mapping[str, Any] | None = None
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -105,6 +140,8 @@ class ModelRegistryEntry(Mapping[str, Any]):
     aliases: tuple[str, ...]
     idempotency_key: str | None
     pending_sync: bool
+    # Set by register_tokenized_model: what became of the registration event.
+    event: EventOutcome | None
 
     def __init__(
         self,
@@ -131,6 +168,7 @@ class ModelRegistryEntry(Mapping[str, Any]):
         aliases: tuple[str, ...] = (),
         idempotency_key: str | None = None,
         pending_sync: bool = False,
+        event: EventOutcome | None = None,
     ) -> None:
         merged = dict(tags or {})
         if name is None:
@@ -182,6 +220,7 @@ class ModelRegistryEntry(Mapping[str, Any]):
             "aliases": tuple(aliases),
             "idempotency_key": idempotency_key,
             "pending_sync": pending_sync,
+            "event": event,
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -241,6 +280,7 @@ class ModelRegistryEntry(Mapping[str, Any]):
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["tags"] = dict(self.tags)
         data["aliases"] = list(self.aliases)
+        data["event"] = self.event.as_dict() if self.event is not None else None
         return data
 
     # -- the dict the earlier SDK returned --------------------------------------------------------
@@ -289,6 +329,10 @@ def _iso(entry: ModelRegistryEntry) -> str | None:
     return stamp.isoformat() if stamp else None
 
 
+def _tag_reader(name: str) -> Callable[[ModelRegistryEntry], Any]:
+    return lambda entry: entry.tags.get(name)
+
+
 _LEGACY_KEYS: dict[str, Callable[[ModelRegistryEntry], Any]] = {
     # lineage entries
     "model_id": lambda e: e.model_id,
@@ -311,6 +355,11 @@ _LEGACY_KEYS: dict[str, Callable[[ModelRegistryEntry], Any]] = {
     "mlflow_run_id": lambda e: e.tags.get(TAG_MLFLOW_RUN_ID) or e.run_id,
     "status": lambda e: e.tags.get(TAG_STATUS),
     "tags": lambda e: dict(e.tags),
+    **{name: _tag_reader(name) for name in MEASUREMENT_TAGS},
+    # what became of the registration event (the earlier SDK's keys)
+    "site_status_update": lambda e: e.event.status if e.event else None,
+    "event_emitted": lambda e: e.event.emitted if e.event else False,
+    "notification_error": lambda e: e.event.error if e.event else None,
 }
 _FIELD_NAMES = frozenset(
     (
@@ -324,6 +373,7 @@ _FIELD_NAMES = frozenset(
         "aliases",
         "idempotency_key",
         "pending_sync",
+        "event",
     )
 )
 

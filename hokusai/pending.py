@@ -24,7 +24,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hokusai.errors import InvalidInputError, LocalStoreError
 from hokusai.locks import try_lock
@@ -79,6 +79,15 @@ class PendingRegistration:
     pushed_at: str | None = None
     # Once no late duplicate of the pushed version can appear any more (see hokusai.sync).
     settled_at: str | None = None
+    # A tokenized registration's event, sent once the version is pushed (its options, see
+    # hokusai.registration_event.EventOptions.queued), and when it was sent.
+    event: Mapping[str, Any] | None = None
+    event_sent_at: str | None = None
+
+    @property
+    def event_due(self) -> bool:
+        """Pushed, with an event that has not been sent yet."""
+        return self.status == "pushed" and self.event is not None and not self.event_sent_at
 
     def as_dict(self) -> dict[str, object]:
         """The record as JSON (``hokusai status --json``); it holds no secret."""
@@ -254,6 +263,15 @@ class PendingStore:
         self._write(done)
         return done
 
+    def mark_event_sent(self, key: str) -> PendingRegistration:
+        done = replace(self._required(key), event_sent_at=datetime.now(timezone.utc).isoformat())
+        self._write(done)
+        return done
+
+    def events_due(self) -> list[PendingRegistration]:
+        """Pushed records whose registration event is still to be sent, oldest first."""
+        return [r for r in self.all() if r.event_due]
+
     def mark_settled(self, key: str) -> None:
         self._write(replace(self._required(key), settled_at=datetime.now(timezone.utc).isoformat()))
 
@@ -272,7 +290,7 @@ class PendingStore:
             make_private_dirs(self._dir)
             fd, tmp = tempfile.mkstemp(dir=self._dir, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"format": FORMAT, **asdict(record)}, handle, indent=2, default=dict)
+                json.dump({"format": FORMAT, **_fields(record)}, handle, indent=2, default=dict)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -288,6 +306,16 @@ class PendingStore:
 
 
 _FIELDS = frozenset(PendingRegistration.__dataclass_fields__)
+# Written only when set: a record without them stays readable by a hokusai that predates them.
+_OPTIONAL_FIELDS = ("event", "event_sent_at")
+
+
+def _fields(record: PendingRegistration) -> dict[str, object]:
+    data = asdict(record)
+    for name in _OPTIONAL_FIELDS:
+        if data[name] is None:
+            del data[name]
+    return data
 
 
 def _parse(path: Path) -> PendingRegistration:

@@ -76,8 +76,10 @@ def tokenized(
     metric_name: str,
     baseline_value: float,
     additional_tags: Mapping[str, str],
+    measurement: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """A tokenized model's tags; the token, metric and value always win over additional tags."""
+    """A tokenized model's tags; the token, metric, value and the measurement fields
+    (``eval_spec``, ...) always win over additional tags."""
     tags = {TAG_STATUS: "registered", **additional_tags}
     proposal = next((additional_tags[k] for k in _PROPOSAL_KEYS if additional_tags.get(k)), None)
     tags.update(
@@ -86,6 +88,7 @@ def tokenized(
             TAG_BENCHMARK_METRIC: metric_name,
             TAG_BENCHMARK_VALUE: repr(baseline_value),
             TAG_PROPOSAL_ID: proposal or token_id,
+            **(measurement or {}),
         }
     )
     run_id = run_id_of(model_uri)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import tempfile
 import uuid
 import weakref
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,14 +34,21 @@ from hokusai.errors import (
     InvalidInputError,
     InvalidTagsError,
     ModelNotFoundError,
+    NotificationError,
+    UnknownArgumentError,
 )
 from hokusai.flavors import staged
 from hokusai.models import (
     INTERNAL_TAG_PREFIX,
+    TAG_BENCHMARK_SPEC_ID,
+    TAG_EVAL_SPEC,
     TAG_LIFECYCLE_STAGE,
     TAG_METRICS,
     TAG_MODEL_ID,
+    TAG_PRIMARY_METRIC,
+    TAG_SCORER_REF,
     TAG_TOKEN_ID,
+    EventOutcome,
     ModelLineage,
     ModelRegistryEntry,
     RegistrationRequest,
@@ -47,6 +56,12 @@ from hokusai.models import (
     metrics_from_tags,
 )
 from hokusai.pending import check_idempotency_key
+from hokusai.registration_event import (
+    DEFAULT_NOTIFICATION_TIMEOUT,
+    EventOptions,
+    measurement_tags,
+    payload_for,
+)
 from hokusai.registry_status import registry_status
 
 if TYPE_CHECKING:
@@ -58,6 +73,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PRODUCTION_ALIAS = "production"
+# The registration event register_tokenized_model hands to the registration it makes, to be
+# queued with the pending record if that falls back; a context variable, so register_model's
+# public signature stays as it is and another thread's registration never sees it.
+_queued_event: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
+    "hokusai_queued_event", default=None
+)
 
 
 class ModelRegistry:
@@ -282,6 +303,7 @@ class ModelRegistry:
                 description=clean_description,
                 alias=clean_alias,
                 fresh_key=idempotency_key is None,
+                event=_queued_event.get(),
             )
             return self._backend.register(request)
 
@@ -383,16 +405,47 @@ class ModelRegistry:
         metric_name: str,
         baseline_value: float,
         additional_tags: Mapping[str, object] | None = None,
-        **notification: Any,
+        *,
+        eval_spec: str | None = None,
+        scorer_ref: str | None = None,
+        primary_metric: str | None = None,
+        benchmark_spec_id: str | None = None,
+        notify_site: bool = True,
+        best_effort_notification: bool = False,
+        notification_timeout: float = DEFAULT_NOTIFICATION_TIMEOUT,
+        api_schema: Mapping[str, Any] | None = None,
+        notification_api_endpoint: str | None = None,
+        **unexpected: Any,
     ) -> ModelRegistryEntry:
-        """Register a model for a Hokusai token.
+        """Register a model for a Hokusai token, then tell the Hokusai site (the registration
+        event, see ``hokusai.registration_event``).
 
         The entry reads as the dict this call always returned: ``entry["version"]``,
-        ``entry["token_id"]`` (upper-cased), ``entry["baseline_value"]``, ``entry["tags"]``.
-        The latest earlier SDK's site-notification options (``notify_site=``, ...) are accepted
-        and warned about: this SDK sends no site notification.
+        ``entry["token_id"]`` (upper-cased), ``entry["baseline_value"]``, ``entry["tags"]``,
+        ``entry["proposal_identifier"]``, ``entry["mlflow_run_id"]``, ``entry["status"]``,
+        ``entry["eval_spec"]`` (and the other measurement fields, also written as version
+        tags), ``entry["site_status_update"]`` (``succeeded``, ``failed``, ``skipped``,
+        ``queued``) and ``entry["event_emitted"]``; ``entry.event`` holds the same.
+
+        The event is sent when the version lands on the hosted registry (``notify_site=False``:
+        never); registered in the local store during an outage, it is queued with the pending
+        record and ``hokusai sync`` sends it once the model is pushed. If it fails,
+        ``NotificationError`` says that the model IS registered and how to resend it
+        (``send_registration_event``); ``best_effort_notification=True`` logs a warning instead
+        and returns the entry with ``site_status_update == "failed"``.
         """
-        earlier_args.site_notification(notification)
+        if unexpected:
+            raise UnknownArgumentError(
+                "register_tokenized_model() got unexpected keyword argument(s) "
+                f"{', '.join(sorted(unexpected))}."
+            )
+        options = EventOptions.of(
+            notify_site=notify_site,
+            best_effort_notification=best_effort_notification,
+            notification_timeout=notification_timeout,
+            api_schema=api_schema,
+            notification_api_endpoint=notification_api_endpoint,
+        )
         if not all([model_uri, model_name, token_id, metric_name]):
             raise InvalidInputError(
                 "All parameters are required: model_uri, model_name, token_id and metric_name "
@@ -403,11 +456,27 @@ class ModelRegistry:
         metric = validation.text(metric_name, field="metric_name")
         value = validation.number(baseline_value, field="baseline_value")
         extra = validation.tags(additional_tags, field="additional_tags")
-        tags = platform_tags.tokenized(uri, token, metric, value, extra)
+        measurement = measurement_tags(
+            {
+                TAG_EVAL_SPEC: eval_spec,
+                TAG_SCORER_REF: scorer_ref,
+                TAG_PRIMARY_METRIC: primary_metric,
+                TAG_BENCHMARK_SPEC_ID: benchmark_spec_id,
+            }
+        )
+        tags = platform_tags.tokenized(uri, token, metric, value, extra, measurement)
+        sends = options.notify and self._config.mode.value.uses_remote
+        if sends and self._config.api_key is not None:
+            # A key that may not go to the API endpoint is refused before anything is registered.
+            self._container.event_sender().endpoint(options)
         try:
-            return self.register_model(
-                uri, model_name, tags=tags, description=f"Token: {token}, Metric: {metric}"
-            )
+            token_scope = _queued_event.set(options.queued() if sends else None)
+            try:
+                entry = self.register_model(
+                    uri, model_name, tags=tags, description=f"Token: {token}, Metric: {metric}"
+                )
+            finally:
+                _queued_event.reset(token_scope)
         except ModelNotFoundError as exc:
             raise ModelNotFoundError(
                 f"model_uri {uri!r} names no model in the registry ({exc.message}). The earlier "
@@ -417,6 +486,65 @@ class ModelRegistry:
                 hint="Log or register the model first (register_model(model, name) returns "
                 "its version), then pass its runs:/ or models:/ URI.",
             ) from exc
+        return replace(entry, event=self._announce(entry, options))
+
+    def _announce(self, entry: ModelRegistryEntry, options: EventOptions) -> EventOutcome:
+        """Send the registration event of a version just registered, or say why not."""
+        if not options.notify:
+            return EventOutcome("skipped", detail="notify_site=False")
+        if entry.pending_sync:
+            return EventOutcome(
+                "queued", detail="`hokusai sync` sends it once the model is on the hosted registry"
+            )
+        if entry.target != "remote":
+            detail = f"registered in the {entry.target} store, not on the hosted registry"
+            logger.info("No registration event for %r: %s.", entry.name, detail)
+            return EventOutcome("skipped", detail=detail)
+        try:
+            self._container.event_sender().send(payload_for(entry, options.api_schema), options)
+        except NotificationError as error:
+            if not options.best_effort:
+                raise
+            logger.warning("Registration event not delivered (best effort): %s", error)
+            return EventOutcome("failed", error=error.message)
+        return EventOutcome("succeeded")
+
+    def send_registration_event(
+        self,
+        model_name: str,
+        version: str | int,
+        *,
+        api_schema: Mapping[str, Any] | None = None,
+        notification_timeout: float = DEFAULT_NOTIFICATION_TIMEOUT,
+        notification_api_endpoint: str | None = None,
+    ) -> ModelRegistryEntry:
+        """Send (again) the registration event of a tokenized model on the hosted registry.
+
+        For an event that failed (``NotificationError``, or ``site_status_update == "failed"``):
+        it reads the version, builds the event from its tags, and sends it; nothing is
+        registered. Returns the version with ``site_status_update == "succeeded"``; raises
+        ``NotificationError`` when the event fails again, ``InvalidTagsError`` when the version
+        is not a tokenized model.
+        """
+        options = EventOptions.of(
+            notification_timeout=notification_timeout,
+            api_schema=api_schema,
+            notification_api_endpoint=notification_api_endpoint,
+        )
+        if not self._config.mode.value.uses_remote:
+            raise ConfigurationError(
+                f"Registration events are about versions on the hosted registry, and this "
+                f"registry is in mode {self._config.mode.value.value!r} "
+                f"(from {self._config.mode.source}).",
+                hint="Use mode auto or remote (HOKUSAI_MLFLOW_MODE) with your API key.",
+            )
+        if self._config.api_key is None:
+            raise AuthenticationError.missing_key(self._config.event_api.value)
+        sender = self._container.event_sender()
+        sender.endpoint(options)
+        entry = self.get_tokenized_model(model_name, version)
+        sender.send(payload_for(entry, options.api_schema), options)
+        return replace(entry, event=EventOutcome("succeeded"))
 
     # -- reads ----------------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ from hokusai.locks import try_lock
 from hokusai.models import TAG_IDEMPOTENCY_KEY, ModelRegistryEntry, ModelSource, RegistrationRequest
 from hokusai.pending import DamagedRecord, PendingRegistration, PendingStore
 from hokusai.probe import CircuitBreaker, ConnectivityProbe
+from hokusai.registration_event import EventOptions, EventSender, payload_for
 from hokusai.retry_policy import Kind, RetryPolicy, no_retries
 
 if TYPE_CHECKING:
@@ -97,6 +98,27 @@ class SyncItem:
         }
 
 
+EventOutcome = Literal["sent", "would-send", "failed", "not-attempted"]
+
+
+@dataclass(frozen=True)
+class EventItem:
+    """What happened to the registration event queued with one pushed record."""
+
+    record: PendingRegistration
+    outcome: EventOutcome
+    error: HokusaiError | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "idempotency_key": self.record.idempotency_key,
+            "name": self.record.name,
+            "remote_version": self.record.remote_version,
+            "outcome": self.outcome,
+            "error": error_dict(self.error),
+        }
+
+
 @dataclass(frozen=True)
 class SyncReport:
     """The outcome per record. ``remote_error``: why a dry run could not consult the remote."""
@@ -107,6 +129,8 @@ class SyncReport:
     remote_error: HokusaiError | None = None
     # Files in pending/ that are not readable records; the damaged ones are moved aside.
     damaged: tuple[DamagedRecord, ...] = ()
+    # The registration events of tokenized models, sent once their record is pushed.
+    events: tuple[EventItem, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -117,8 +141,10 @@ class SyncReport:
 
     @property
     def complete(self) -> bool:
-        """True when every record is on the remote now (or would be pushed, in a dry run)."""
-        return not (self.having("failed") or self.having("not-attempted") or self.damaged)
+        """True when every record is on the remote now (or would be pushed, in a dry run), and
+        every queued registration event was sent."""
+        unsent = [e for e in self.events if e.outcome in ("failed", "not-attempted")]
+        return not (self.having("failed") or self.having("not-attempted") or self.damaged or unsent)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +155,7 @@ class SyncReport:
             "remote_error": error_dict(self.remote_error),
             "items": [i.as_dict() for i in self.items],
             "damaged": [d.as_dict() for d in self.damaged],
+            "events": [e.as_dict() for e in self.events],
         }
 
 
@@ -163,6 +190,7 @@ class SyncParts:
     probe: ConnectivityProbe
     breaker: CircuitBreaker
     retry: RetryPolicy = field(default_factory=no_retries)
+    events: EventSender | None = None
 
     @classmethod
     def of(cls, registry: ModelRegistry) -> SyncParts:
@@ -176,6 +204,7 @@ class SyncParts:
             probe=container.probe(),
             breaker=container.breaker(),
             retry=container.retry_policy(),
+            events=container.event_sender(),
         )
 
 
@@ -204,12 +233,16 @@ def sync_pending(
     uri = parts.config.remote_uri.value
     damaged = tuple(store.damaged())
     unsettled = [] if dry_run else _unsettled(parts)
-    if not records and not damaged and not unsettled:
+    due = store.events_due()
+    if not records and not damaged and not unsettled and not due:
         return SyncReport(uri, dry_run)
     if not records:
         with nullcontext() if dry_run else _exclusive(store.directory):
             _settle(parts, unsettled)
-            return SyncReport(uri, dry_run, damaged=_set_aside(store, damaged, dry_run))
+            events = _Announcer(parts, {}).run(dry_run)
+            return SyncReport(
+                uri, dry_run, damaged=_set_aside(store, damaged, dry_run), events=events
+            )
     remote_error = _preflight(parts)
     if remote_error is not None and not dry_run:
         raise remote_error
@@ -218,7 +251,8 @@ def sync_pending(
         damaged = _set_aside(store, damaged, dry_run)
         items = pusher.run(records, report_progress, workers)
         _settle(parts, unsettled)
-    return SyncReport(uri, dry_run, items, remote_error, damaged)
+        events = _Announcer(parts, pusher.entries).run(dry_run)
+    return SyncReport(uri, dry_run, items, remote_error, damaged, events)
 
 
 def _concurrency(parts: SyncParts, given: int | None) -> int:
@@ -328,6 +362,13 @@ class _Pusher:
         self._parts = parts
         self._dry_run = dry_run
         self._remote_readable = remote_readable
+        # The remote version of each record, for its registration event (no second read).
+        self.entries: dict[str, ModelRegistryEntry] = {}
+        self._entries_lock = threading.Lock()
+
+    def _keep(self, record: PendingRegistration, entry: ModelRegistryEntry) -> None:
+        with self._entries_lock:
+            self.entries[record.idempotency_key] = entry
 
     def run(
         self, records: list[PendingRegistration], progress: Progress, workers: int
@@ -393,6 +434,7 @@ class _Pusher:
                 return SyncItem(record, "would-push", note=note)
             entry = self._push(record, report)
             self._parts.pending.mark_pushed(record.idempotency_key, str(entry.version))
+            self._keep(record, entry)
             return SyncItem(record, "pushed", entry.version, note=_alias_note(record))
         except HokusaiError as error:
             return SyncItem(record, "failed", error=error)
@@ -448,6 +490,7 @@ class _Pusher:
         note = self._complete_alias(record, str(entry.version))
         if not self._dry_run:
             self._parts.pending.mark_pushed(record.idempotency_key, str(entry.version))
+            self._keep(record, entry)
         return SyncItem(record, "already-present", entry.version, note=note)
 
     def _complete_alias(self, record: PendingRegistration, version: str) -> str | None:
@@ -489,6 +532,58 @@ class _Pusher:
                 kind=Kind.KEYED,
                 action=f"pushing {record.name!r}",
             )
+
+
+# After these the next event would fail alike: the key, the API, or its limit is the problem.
+_STOPS_THE_EVENTS = frozenset({401, 403, 429})
+
+
+class _Announcer:
+    """Sends the registration events of pushed records, one at a time, each once.
+
+    One at a time: the API takes 30 events a minute per key, so more at once would only meet
+    its 429 sooner; the sender waits that out within the retry deadline. A record's event is
+    marked sent only after the API took it, under the sync lock, so a run that stops (or an
+    event that fails) leaves it for the next sync, and a sent one is never sent again.
+    """
+
+    def __init__(self, parts: SyncParts, entries: dict[str, ModelRegistryEntry]) -> None:
+        self._parts = parts
+        self._entries = entries
+
+    def run(self, dry_run: bool) -> tuple[EventItem, ...]:
+        store = self._parts.pending
+        if self._parts.events is None:
+            return ()
+        if dry_run:
+            queued = [r for r in store.all() if r.event is not None and not r.event_sent_at]
+            return tuple(EventItem(r, "would-send") for r in queued)
+        items: list[EventItem] = []
+        stopped: HokusaiError | None = None
+        for record in store.events_due():
+            if stopped is not None:
+                items.append(EventItem(record, "not-attempted", stopped))
+                continue
+            try:
+                self._send(record)
+                items.append(EventItem(record, "sent"))
+            except HokusaiError as error:
+                items.append(EventItem(record, "failed", error))
+                if error.status is None or error.status in _STOPS_THE_EVENTS:
+                    stopped = error
+        return tuple(items)
+
+    def _send(self, record: PendingRegistration) -> None:
+        sender = self._parts.events
+        assert sender is not None and record.event is not None
+        options = EventOptions.from_queued(record.event)
+        entry = self._entries.get(record.idempotency_key) or self._parts.retry.run(
+            lambda: self._parts.remote.get_version(record.name, str(record.remote_version)),
+            kind=Kind.IDEMPOTENT,
+            action=f"reading {record.name!r} for its registration event",
+        )
+        sender.send(payload_for(entry, options.api_schema), options)
+        self._parts.pending.mark_event_sent(record.idempotency_key)
 
 
 class _Run:

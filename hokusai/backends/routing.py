@@ -161,6 +161,7 @@ class RoutedBackend:
                     tags=dict(request.tags),
                     alias=request.alias,
                     description=request.description,
+                    event=request.event,
                 ),
                 claim=True,
             )

@@ -27,6 +27,7 @@ COMMANDS = (
     "models",
     "status",
     "sync",
+    "event",
     "doctor",
     "login",
     "completion",

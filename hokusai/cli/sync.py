@@ -97,8 +97,9 @@ def _outcome_text(item: SyncItem, dry_run: bool = False) -> str:
 
 def _print(report: SyncReport) -> None:
     print_damaged(report.damaged)
+    _print_events(report)
     if not report.items:
-        if not report.damaged:
+        if not report.damaged and not report.events:
             print("Nothing to sync: no registrations are pending.")
         return
     print_table(
@@ -125,6 +126,26 @@ def _print(report: SyncReport) -> None:
     failure = next((i.error for i in report.items if i.error is not None), None)
     if failure is not None:
         print(f"next: {_next_step(failure)} The failed ones stay pending.")
+
+
+_EVENT_TEXT = {
+    "sent": "registration event sent",
+    "would-send": "registration event would be sent",
+    "failed": "registration event failed",
+    "not-attempted": "registration event not attempted",
+}
+
+
+def _print_events(report: SyncReport) -> None:
+    """One line per queued registration event (they follow their records' pushes)."""
+    for event in report.events:
+        version = event.record.remote_version or event.record.local_version
+        text = _EVENT_TEXT[event.outcome]
+        if event.error is not None:
+            text += f": {event.error.message}"
+        print(f"{event.record.name} v{version}  {text}")
+    if any(e.outcome in ("failed", "not-attempted") for e in report.events):
+        print("next: run `hokusai sync` again to send the events left; nothing is pushed twice.")
 
 
 def _next_step(error: HokusaiError) -> str:

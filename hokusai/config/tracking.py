@@ -94,6 +94,13 @@ class TrackingConfig:
     # pushes at once (hokusai.retry_policy, hokusai.sync).
     retry_deadline: Setting[float]
     sync_concurrency: Setting[int]
+    # The platform API base that tokenized registration events go to (hokusai.registration_event):
+    # the API endpoint, or the earlier SDK's HOKUSAI_API_URL when no endpoint was set.
+    event_endpoint: Setting[str] | None = None
+
+    @property
+    def event_api(self) -> Setting[str]:
+        return self.event_endpoint or self.api_endpoint
 
     @property
     def api_key(self) -> ApiKey | None:
@@ -135,10 +142,12 @@ class TrackingConfig:
             default=False,
         )
         remote_uri = _remote_uri(layers, trust_tracking_uri, warn=mode.value.uses_remote)
+        api_endpoint = _api_endpoint(layers, remote_uri)
         config = cls(
             mode=mode,
             remote_uri=remote_uri,
-            api_endpoint=_api_endpoint(layers, remote_uri),
+            api_endpoint=api_endpoint,
+            event_endpoint=_event_endpoint(layers, api_endpoint),
             local_uri=layers.pick(
                 argument="local_tracking_uri",
                 env=("HOKUSAI_LOCAL_TRACKING_URI",),
@@ -207,11 +216,14 @@ class TrackingConfig:
         """Refuse to send the key anywhere but https, or plain http to this machine."""
         if not self.mode.value.uses_remote:
             return
-        self._check_url(self.remote_uri, "remote tracking URI")
-        if self.api_endpoint.source != DEFAULT and not self.api_endpoint.source.startswith(DERIVED):
-            self._check_url(self.api_endpoint, "API endpoint")
+        self.check_url(self.remote_uri, "remote tracking URI")
+        for setting, what in ((self.api_endpoint, "API endpoint"), (self.event_api, "API URL")):
+            if setting.source != DEFAULT and not setting.source.startswith(DERIVED):
+                self.check_url(setting, what)
 
-    def _check_url(self, setting: Setting[str], what: str) -> None:
+    def check_url(self, setting: Setting[str], what: str) -> None:
+        """Refuse ``setting`` as a place to send the key: not http(s), credentials in it, or
+        plain http to another machine (unless ``allow_insecure_http``)."""
         uri = setting.value
         parts = split_url(uri, what=what, source=setting.source)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -242,6 +254,7 @@ class TrackingConfig:
             ("mode", self.mode.value.value, self.mode.source),
             ("remote tracking URI", self.remote_uri.value, self.remote_uri.source),
             ("API endpoint", self.api_endpoint.value, self.api_endpoint.source),
+            ("registration events to", self.event_api.value, self.event_api.source),
             ("local tracking URI", self.local_uri.value, self.local_uri.source),
             ("local artifacts", self.local_artifact_root.value, self.local_artifact_root.source),
             ("probe timeout (s)", f"{self.probe_timeout.value:g}", self.probe_timeout.source),
@@ -415,6 +428,19 @@ UNTRUSTED_LEGACY_URI = (
     f"registry, set HOKUSAI_TRACKING_URI to it (or {CONFIRM_LEGACY_URI}=true); otherwise "
     "nothing to do."
 )
+
+
+def _event_endpoint(layers: Layers, api_endpoint: Setting[str]) -> Setting[str] | None:
+    """The earlier SDK sent its events to HOKUSAI_API_URL when HOKUSAI_API_ENDPOINT was unset;
+    an endpoint set anywhere still wins over it."""
+    explicit = api_endpoint.source != DEFAULT and not api_endpoint.source.startswith(DERIVED)
+    raw = layers.environ.get(EVENT_URL_VARIABLE, "")
+    if explicit or not raw.strip():
+        return None
+    return Setting(_uri(raw), env_source(EVENT_URL_VARIABLE))
+
+
+EVENT_URL_VARIABLE = "HOKUSAI_API_URL"
 
 
 def _api_endpoint(layers: Layers, remote_uri: Setting[str]) -> Setting[str]:

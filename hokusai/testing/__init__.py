@@ -3,6 +3,8 @@
 - ``MockRegistryBackend``: what ``HOKUSAI_MLFLOW_MODE=mock`` uses; no MLflow, no network.
 - ``FakeRegistryServer``: a stateful fake of the hosted registry (MLflow REST API behind the
   Hokusai proxy), on ``responses``; real ``MlflowClient`` code runs against it in-process.
+  It also plays the data pipeline API's registration-event route (``EventLimit``,
+  ``srv.registration_events``).
 - The pytest plugin (installed with the package) provides the ``fake_registry`` fixture.
 """
 
@@ -16,10 +18,18 @@ __getattr__ = lazy_attributes(
     __name__,
     {
         "FakeRegistryServer": "hokusai.testing.fake_server",
+        "EventLimit": "hokusai.testing.fake_events",
         "Fault": "hokusai.testing.faults",
         "KeyGrant": "hokusai.testing.proxy_rules",
         "load_keys": "hokusai.testing.proxy_rules",
     },
 )
 
-__all__ = ["FakeRegistryServer", "Fault", "KeyGrant", "MockRegistryBackend", "load_keys"]
+__all__ = [
+    "EventLimit",
+    "FakeRegistryServer",
+    "Fault",
+    "KeyGrant",
+    "MockRegistryBackend",
+    "load_keys",
+]

@@ -33,6 +33,7 @@ pytest plugin)::
 Every request first meets the proxy's rules (``proxy_rules.check_request``: 401, 403, 404 as
 production answers them), then the in-memory MLflow server (:mod:`fake_state`) under the
 upstream path. Scripted failures (:mod:`faults`) come before both, as the network would.
+The data pipeline API's registration-event route is served beside them (:mod:`fake_events`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from requests.adapters import HTTPAdapter
 from hokusai import request_auth
 from hokusai.testing.fake_api import ApiReply
 from hokusai.testing.fake_entities import ModelVersion
+from hokusai.testing.fake_events import EVENTS_PATH, EventLimit, FakeEventsApi, ReceivedEvent
 from hokusai.testing.fake_state import FakeMlflowState
 from hokusai.testing.faults import (
     Fault,
@@ -127,9 +129,16 @@ class FakeRegistryServer:
     """
 
     def __init__(
-        self, base_url: str = DEFAULT_BASE_URL, keys: Mapping[str, KeyGrant] | None = None
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        keys: Mapping[str, KeyGrant] | None = None,
+        *,
+        event_limit: EventLimit | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # The data pipeline API's registration-event route (hokusai.testing.fake_events).
+        self.events_url = f"{self.base_url}{EVENTS_PATH}"
+        self.events = FakeEventsApi(event_limit or EventLimit())
         self.tracking_uri = f"{self.base_url}{MLFLOW_MOUNT}"
         self.health_url = f"{self.base_url}{HEALTH_PATH}"
         self.state = FakeMlflowState()
@@ -247,6 +256,15 @@ class FakeRegistryServer:
         with self._lock:
             return list(self._log)
 
+    @property
+    def registration_events(self) -> list[ReceivedEvent]:
+        """The registration events the API took (200), oldest first."""
+        return self.events.received
+
+    def limit_events(self, limit: EventLimit) -> None:
+        """Change the per-key limit on registration events (production: 30 a minute)."""
+        self.events.limit = limit
+
     def model_versions(self, name: str) -> list[ModelVersion]:
         return self.state.model_versions(name)
 
@@ -256,6 +274,7 @@ class FakeRegistryServer:
     def reset(self) -> None:
         """Forget all data, faults and logged requests; keep the keys."""
         self.state.reset()
+        self.events.reset()
         self.faults.clear()
         with self._lock:
             self._log.clear()
@@ -297,6 +316,8 @@ class FakeRegistryServer:
         grant: KeyGrant | None,
     ) -> _Reply:
         url = str(request.url)
+        if method == "POST" and urlsplit(url).path == EVENTS_PATH:
+            return _proxy_reply(self.events.handle(headers, url, _body_bytes(request.body), keys))
         answer = check_request(method, url, headers, keys)
         if answer is not None:
             return _proxy_reply(answer)

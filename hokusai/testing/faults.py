@@ -170,6 +170,11 @@ class Fault:
         return cls.status(502, json={"error": "MLFLOW_UNREACHABLE"})
 
     @classmethod
+    def event_not_emitted(cls) -> Fault:
+        """502 from the registration-event route: the site's hook failed (nothing was told)."""
+        return cls.status(502, json={"detail": "Failed to emit model registration event"})
+
+    @classmethod
     def gateway_timeout(cls) -> Fault:
         """504: MLflow upstream took over 30 s."""
         return cls.status(504, json={"error": "MLFLOW_TIMEOUT"})

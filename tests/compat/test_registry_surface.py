@@ -280,13 +280,16 @@ def test_the_last_earlier_releases_notification_options_are_accepted(sk_model_di
         quiet = registry.register_tokenized_model(
             uri, "msg", "MSG-AI", "reply_rate", 0.1, notify_site=False
         )
-    assert quiet["token_id"] == "MSG-AI"
-    with pytest.warns(UserWarning, match="sends no site notification"):
-        registry.register_tokenized_model(
+        # The in-memory registry is not the hosted one: there is no site to tell.
+        best_effort = registry.register_tokenized_model(
             uri, "msg", "MSG-AI", "reply_rate", 0.2, best_effort_notification=True
         )
+    assert (quiet["token_id"], quiet["site_status_update"]) == ("MSG-AI", "skipped")
+    assert (best_effort["site_status_update"], best_effort["event_emitted"]) == ("skipped", False)
     with pytest.raises(InvalidInputError, match=r"unexpected keyword argument.*notify"):
         registry.register_tokenized_model(uri, "msg", "MSG-AI", "reply_rate", 0.2, notify=True)
+    with pytest.raises(InvalidInputError, match="notify_site must be True or False"):
+        registry.register_tokenized_model(uri, "msg", "MSG-AI", "reply_rate", 0.2, notify_site=1)
     assert [m["baseline_value"] for m in registry.list_models_by_token("MSG-AI")] == [0.1, 0.2]
 
 
