@@ -51,8 +51,9 @@ _EVENT_OUTCOME: dict[str | None, tuple[str, bool]] = {
     "succeeded": ("  Data pipeline notified successfully.", False),
     "failed": ("  Data pipeline notification failed after MLflow registration.", True),
     "skipped": ("  Site notification skipped.", False),
+    "queued": ("  Site notification queued: `hokusai sync` sends it with the model.", False),
     # No outcome on the entry: nothing sent it.
-    None: ("  Site notification: not sent; this SDK registers the model in MLflow only.", True),
+    None: ("  Site notification: not sent.", True),
 }
 
 _KEY_ON_COMMAND_LINE = (

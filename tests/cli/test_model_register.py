@@ -111,7 +111,7 @@ def test_json_prints_the_earlier_result_fields_and_the_entry(
     }
     assert (entry["metric_name"], entry["baseline_value"]) == ("accuracy", 0.84)
     assert entry["mlflow_run_id"] and entry["version"] == "1"
-    assert entry["site_status_update"] is None
+    assert entry["site_status_update"] == "skipped"  # mock mode sends no event
 
 
 def test_model_name_and_proposal_identifier_override_the_defaults(
@@ -251,11 +251,6 @@ def test_without_an_api_key_option_there_is_no_warning(
 
 
 # -- what reaches register_tokenized_model ----------------------------------------------------
-#
-# register_tokenized_model does not yet take the metadata keywords (they arrive with the
-# registration-event work on another branch). Until then the spy records what the command
-# passes and hands the rest to the real method; once they are accepted, drop NOT_YET_ACCEPTED.
-NOT_YET_ACCEPTED = frozenset(METADATA_OPTIONS)
 
 
 @pytest.fixture
@@ -265,8 +260,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     def spy(self: ModelRegistry, **kwargs: Any) -> Any:
         seen.append(kwargs)
-        accepted = {k: v for k, v in kwargs.items() if k not in NOT_YET_ACCEPTED}
-        return real(self, **accepted)
+        return real(self, **kwargs)
 
     monkeypatch.setattr(ModelRegistry, "register_tokenized_model", spy)
     return seen
