@@ -201,7 +201,7 @@ def sync_pending(
     report_progress = on_progress or progress or _ignore
     store = parts.pending
     records = store.pending()
-    uri = parts.config.remote_uri.value
+    uri = parts.config.remote_uri.shown
     damaged = tuple(store.damaged())
     unsettled = [] if dry_run else _unsettled(parts)
     if not records and not damaged and not unsettled:
