@@ -156,8 +156,9 @@ class RoutedBackend:
                     idempotency_key=request.idempotency_key,
                     name=request.name,
                     local_version="",
-                    local_tracking_uri=self._local.tracking_uri,
-                    remote_tracking_uri=self._remote.tracking_uri,
+                    # As shown, not as used: the record is a file and `status --json` prints it.
+                    local_tracking_uri=mask_keys(self._local.tracking_uri),
+                    remote_tracking_uri=mask_keys(self._remote.tracking_uri),
                     reason=why.reason,
                     tags=dict(request.tags),
                     alias=request.alias,
