@@ -11,9 +11,8 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 from hokusai.cli.output import EXIT_NOT_REMOTE, EXIT_OK, EXIT_USAGE
 from tests.cli.conftest import Cli, assert_no_secret, type_key
 from tests.conftest import KEYS
+from tests.hardening.loopback import http_server
 
 ALICE = KEYS["alice"]
 # A database password in the local store's URI: not a Hokusai key, so checked by hand.
@@ -170,14 +170,8 @@ class _NotFound(BaseHTTPRequestHandler):
 @pytest.fixture
 def loopback_server() -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 that answers 404: real requests, so urllib3 logs them."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/mlflow"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(_NotFound) as url:
+        yield f"{url}/api/mlflow"
 
 
 def test_debug_output_masks_a_key_in_the_uri(
