@@ -80,10 +80,12 @@ def _secrets_in_uris(config: TrackingConfig) -> Iterator[Check]:
         found = secrets_in_uri(setting.value)
         if not found:
             continue
+        # MLflow appends its paths to the URI: after a query string they are no longer a path.
+        broken = ", and MLflow's requests to a URI with a query string miss the registry's API"
         error = ConfigurationError(
             f"The {what} (from {setting.source}) holds a secret ({', '.join(found)}): "
-            "a key in a URL ends up in shell history and in server and proxy logs, and MLflow's "
-            "requests to a URI with a query string miss the registry's API.",
+            "a key in a URL ends up in shell history and in server and proxy logs"
+            f"{broken if '?' in setting.value else ''}.",
             hint=f"Write the URI without it in {setting.source} (the hosted registry is "
             f"{DEFAULT_TRACKING_URI}); "
             "the key belongs in HOKUSAI_API_KEY, or run `hokusai login` to store it.",

@@ -84,6 +84,21 @@ def test_doctor_warns_of_a_key_in_the_uri_when_the_mode_keeps_models_local(
     assert conflict["verdict"] == "warn" and "HOKUSAI_API_KEY" in conflict["next_step"]
 
 
+def test_doctor_masks_a_password_in_the_uri_in_every_line(
+    cli: Cli, fake: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Mode local: resolving the configuration does not refuse user:password@ (nothing is sent
+    # with a key), and doctor still checks the registry's health.
+    monkeypatch.setenv("HOKUSAI_MLFLOW_MODE", "local")
+    uri = fake.tracking_uri.replace("https://", f"https://me:{DB_PASSWORD}@")
+    monkeypatch.setenv("HOKUSAI_TRACKING_URI", uri)
+    result = cli("doctor")
+    assert DB_PASSWORD not in result.text
+    assert result.out.count("https://me:***@") >= 3  # the setting, configuration, health
+    (line,) = [li for li in result.out.splitlines() if li.startswith("secret in remote tracking")]
+    assert "warn" in line and "the credentials before '@'" in line
+
+
 def test_doctor_passes_a_uri_with_harmless_query_parameters(
     cli: Cli, fake: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
