@@ -74,7 +74,10 @@ def _secrets_in_uris(config: TrackingConfig) -> Iterator[Check]:
     """
     uris: list[tuple[str, Setting[str]]] = [("remote tracking URI", config.remote_uri)]
     endpoint = config.api_endpoint
-    if endpoint.source != DEFAULT and not endpoint.source.startswith(DERIVED):
+    # Once per setting: HOKUSAI_API_ENDPOINT alone is both the endpoint and the registry.
+    if endpoint.source not in (DEFAULT, config.remote_uri.source) and not (
+        endpoint.source.startswith(DERIVED)
+    ):
         uris.append(("API endpoint", endpoint))
     for what, setting in uris:
         found = secrets_in_uri(setting.value)

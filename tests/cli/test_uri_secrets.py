@@ -99,6 +99,25 @@ def test_doctor_masks_a_password_in_the_uri_in_every_line(
     assert "warn" in line and "the credentials before '@'" in line
 
 
+@pytest.mark.parametrize("tracking_uri_set", [True, False], ids=["with tracking URI", "alone"])
+def test_doctor_names_the_setting_that_holds_the_secret_once(
+    cli: Cli, fake: Any, monkeypatch: pytest.MonkeyPatch, tracking_uri_set: bool
+) -> None:
+    endpoint = fake.tracking_uri.removesuffix("/mlflow")
+    monkeypatch.setenv("HOKUSAI_API_ENDPOINT", f"{endpoint}?token=t0k3n-f00")
+    if tracking_uri_set:
+        monkeypatch.setenv("HOKUSAI_TRACKING_URI", fake.tracking_uri)
+    monkeypatch.setenv("HOKUSAI_API_KEY", ALICE)
+    result = cli("--json", "doctor")
+    found = [c for c in json.loads(result.out)["conflicts"] if c["name"].startswith("secret in")]
+    (only,) = found
+    assert only["name"] == (
+        "secret in API endpoint" if tracking_uri_set else "secret in remote tracking URI"
+    )
+    assert "environment variable HOKUSAI_API_ENDPOINT" in only["detail"]
+    assert "t0k3n-f00" not in result.text
+
+
 def test_doctor_passes_a_uri_with_harmless_query_parameters(
     cli: Cli, fake: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
