@@ -8,6 +8,7 @@ Messages name the URI and the key's *source* and masked form; they never hold th
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 # A Hokusai key anywhere in a message (pasted into the wrong setting, echoed by a server): kept
 # recognisable by its prefix and last four characters, as ApiKey.masked shows it.
@@ -17,6 +18,42 @@ _KEY_SHAPED = re.compile(rf"(hk_(?:live|test|dev)_)({_KEY_CHAR}+)")
 # of a short key are too large a part of it.
 MIN_SECRET_FOR_TAIL = 12
 
+# Secrets in a URI, found in a whole URI or in any text that quotes one (a message, a library's
+# error): the user-info before '@' (taken to its last '@', as urllib splits it) and the values of
+# query or fragment parameters named for a secret. Quotes and brackets end a URI in prose.
+_URI_END = r"\s'\"<>"
+_USER_INFO = re.compile(rf"(\b[A-Za-z][A-Za-z0-9+.\-]*://)([^/?#{_URI_END}]*)@")
+_PARAMETER = re.compile(rf"([?&#])([^=&#{_URI_END}]+)=([^&#{_URI_END}]*)")
+_SECRET_NAMES = frozenset(
+    {"token", "key", "apikey", "password", "passwd", "pwd", "secret", "sig", "signature"}
+    | {"auth", "authorization", "credential", "credentials", "session", "sessionid"}
+)
+# X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token, access_token, client_secret, ...
+_SECRET_SUFFIXES = ("_token", "_key", "_secret", "_password", "_signature", "_credential", "_sig")
+MASK = "***"
+
+
+def is_secret_parameter(name: str) -> bool:
+    """Whether a query parameter of this name holds a secret (``api_key``, ``X-Amz-Signature``)."""
+    normal = unquote(name).strip().lower().replace("-", "_")
+    return normal in _SECRET_NAMES or normal.endswith(_SECRET_SUFFIXES)
+
+
+def _mask_user_info(match: re.Match[str]) -> str:
+    scheme, user_info = match.group(1), match.group(2)
+    user, has_password, _password = user_info.partition(":")
+    if has_password:
+        return f"{scheme}{user}:{MASK}@"
+    # A name alone ("git@", "admin@") is an identity; a long one is a token used as a name.
+    return f"{scheme}{MASK if len(user) >= MIN_SECRET_FOR_TAIL else user}@"
+
+
+def _mask_parameter(match: re.Match[str]) -> str:
+    lead, name, value = match.groups()
+    if value and is_secret_parameter(name):
+        return f"{lead}{name}={MASK}"
+    return match.group(0)
+
 
 def mask_secret(prefix: str, secret: str) -> str:
     """``prefix…abcd``: the last four characters of ``secret`` only when it is long enough."""
@@ -25,8 +62,31 @@ def mask_secret(prefix: str, secret: str) -> str:
 
 
 def mask_keys(text: str) -> str:
-    """``text`` with every key-shaped substring masked as ``hk_live_…abcd``."""
+    """``text`` with every key-shaped substring masked as ``hk_live_…abcd``, and every URI in it
+    shown without its secrets: ``https://user:***@host/mlflow?api_key=***``.
+
+    The one way a URI, or text that may quote one, becomes something a person reads: CLI
+    output, errors, logs, ``repr``. Requests keep using the URI itself.
+    """
+    text = _USER_INFO.sub(_mask_user_info, text)
+    text = _PARAMETER.sub(_mask_parameter, text)
     return _KEY_SHAPED.sub(lambda m: mask_secret(m.group(1), m.group(2)), text)
+
+
+def secrets_in_uri(uri: str) -> list[str]:
+    """What in ``uri`` is a secret, in words, for ``doctor``: ``["the credentials before '@'",
+    "parameter 'api_key'"]``; empty when nothing is."""
+    found = [
+        f"parameter {m.group(2)!r}"
+        for m in _PARAMETER.finditer(uri)
+        if m.group(3) and is_secret_parameter(m.group(2))
+    ]
+    user_info = _USER_INFO.search(uri)
+    if user_info is not None and _mask_user_info(user_info) != user_info.group(0):
+        found.insert(0, "the credentials before '@'")
+    if not found and _KEY_SHAPED.search(uri):
+        found.append("an API key")
+    return found
 
 
 class HokusaiException(Exception):
@@ -37,7 +97,8 @@ class HokusaiError(HokusaiException):
     """Base class of every error the SDK raises on purpose.
 
     Attributes:
-        uri: the tracking URI involved (never with credentials), when there is one.
+        uri: the tracking URI involved, when there is one, as ``mask_keys`` shows it (no
+            password, token or key it may hold).
         key_source: where the API key came from (``"HOKUSAI_API_KEY"``, ``"argument"``, ...).
         masked_key: the key as ``hk_live_…abcd``.
         hint: the next step for the user.
@@ -57,7 +118,7 @@ class HokusaiError(HokusaiException):
         status: int | None = None,
     ) -> None:
         self.message = mask_keys(message)
-        self.uri = uri
+        self.uri = mask_keys(uri) if uri else uri
         self.key_source = key_source
         self.masked_key = masked_key
         self.hint = mask_keys(hint if hint is not None else self.default_hint)

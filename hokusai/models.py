@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from hokusai.errors import mask_keys
+
 Target = Literal["remote", "local", "mock", "skipped"]
 
 # Tag keys the platform has always written on model versions; other Hokusai services read them.
@@ -114,7 +116,7 @@ class ModelRegistryEntry(Mapping[str, Any]):
     ``remote`` (the hosted registry), ``local`` (the local store, after a fallback or in local
     mode), ``mock`` (the in-memory registry) or ``skipped`` (optional mode, nothing registered;
     ``reason`` says why; also an entry built by hand without ``target=``). ``tracking_uri``
-    never holds credentials.
+    never holds credentials (a password, token or key in it is masked).
 
     The platform's fields (``model_type``, ``is_baseline``, ``metrics``, ...) are read
     from ``tags``, the one source of truth. The entry also reads as the dict the earlier SDK
@@ -210,7 +212,7 @@ class ModelRegistryEntry(Mapping[str, Any]):
             "name": name,
             "version": None if version is None else str(version),
             "target": target,
-            "tracking_uri": tracking_uri,
+            "tracking_uri": mask_keys(tracking_uri),
             "model_id": model_id if model_id is not None else merged.get(TAG_MODEL_ID),
             "run_id": run_id,
             "source": source,

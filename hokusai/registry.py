@@ -36,6 +36,7 @@ from hokusai.errors import (
     ModelNotFoundError,
     NotificationError,
     UnknownArgumentError,
+    mask_keys,
 )
 from hokusai.flavors import staged
 from hokusai.models import (
@@ -192,7 +193,8 @@ class ModelRegistry:
     def __repr__(self) -> str:
         return (
             f"ModelRegistry(mode={self._config.mode.value.value!r}, "
-            f"tracking_uri={self._backend.tracking_uri!r}, key={self._config.credentials.masked})"
+            f"tracking_uri={mask_keys(self._backend.tracking_uri)!r}, "
+            f"key={self._config.credentials.masked})"
         )
 
     def close(self) -> None:

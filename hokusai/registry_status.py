@@ -39,8 +39,8 @@ def registry_status(
         target=first_target(config.mode.value, config.api_key is not None)
         if target is None
         else target,
-        remote_uri=config.remote_uri.value,
-        local_uri=config.local_uri.value,
+        remote_uri=config.remote_uri.shown,
+        local_uri=config.local_uri.shown,
         key_source=config.credentials.source,
         masked_key=config.credentials.masked,
         last_probe=last_probe,

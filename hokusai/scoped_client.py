@@ -20,7 +20,7 @@ from typing import Any
 from mlflow import MlflowClient
 
 from hokusai.classify import ErrorContext
-from hokusai.errors import ConfigurationError
+from hokusai.errors import ConfigurationError, mask_keys
 from hokusai.http_bounds import RegistryTransport
 from hokusai.mlflow_internals.routes import route_through
 from hokusai.mlflow_tls import TlsSettings
@@ -78,4 +78,4 @@ class ScopedMlflowClient(MlflowClient):
         return scoped
 
     def __repr__(self) -> str:
-        return f"ScopedMlflowClient(tracking_uri={self.tracking_uri!r})"
+        return f"ScopedMlflowClient(tracking_uri={mask_keys(self.tracking_uri)!r})"

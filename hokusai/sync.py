@@ -45,6 +45,7 @@ from hokusai.errors import (
     RateLimitedError,
     RegistryUnavailableError,
     TLSError,
+    mask_keys,
 )
 from hokusai.locks import try_lock
 from hokusai.models import TAG_IDEMPOTENCY_KEY, ModelRegistryEntry, ModelSource, RegistrationRequest
@@ -230,7 +231,7 @@ def sync_pending(
     report_progress = on_progress or progress or _ignore
     store = parts.pending
     records = store.pending()
-    uri = parts.config.remote_uri.value
+    uri = parts.config.remote_uri.shown
     damaged = tuple(store.damaged())
     unsettled = [] if dry_run else _unsettled(parts)
     due = store.events_due()
@@ -442,9 +443,10 @@ class _Pusher:
     def _check_addresses(self, record: PendingRegistration) -> None:
         """Push only where the record was meant to go, from where it was made."""
         config = self._parts.config
+        # Compared as shown: records hold URIs masked (older ones the URI itself).
         for recorded, current, what in (
-            (record.remote_tracking_uri, config.remote_uri.value, "remote registry"),
-            (record.local_tracking_uri, config.local_uri.value, "local store"),
+            (mask_keys(record.remote_tracking_uri), config.remote_uri.shown, "remote registry"),
+            (mask_keys(record.local_tracking_uri), config.local_uri.shown, "local store"),
         ):
             if recorded.rstrip("/") != current.rstrip("/"):
                 raise ConfigurationError(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hokusai import AuthenticationError, ModelRegistry
+from hokusai import AuthenticationError, ModelRegistry, RegistryError
 from hokusai.testing.faults import Fault
 from tests.conftest import KEYS
 
@@ -149,3 +149,57 @@ def test_a_garbage_collected_registry_stops_sending_its_key(fake: Any, sk_model:
     with pytest.raises(Exception):  # noqa: B017 - the proxy's 401, as MLflow reports it
         MlflowClient(fake.tracking_uri).search_registered_models()
     assert fake.requests[-1].key_presented is False
+
+
+# -- a key written into the tracking URI (`?api_key=...`): shown masked, requests unchanged ----
+def _key_in_uri(fake: Any) -> tuple[str, str]:
+    """The URI with the key in it, and the URI as it must be shown."""
+    return f"{fake.tracking_uri}?api_key={ALICE}", f"{fake.tracking_uri}?api_key=***"
+
+
+def test_error_text_shows_a_key_in_the_tracking_uri_masked(fake: Any) -> None:
+    uri, shown = _key_in_uri(fake)
+    registry = ModelRegistry(uri, api_key=ALICE, mode="remote")
+    with pytest.raises(RegistryError) as info:
+        registry.get_model_version("churn", 1)
+    assert info.value.uri == shown
+    assert f"Registry: {shown}." in str(info.value)
+    assert ALICE not in str(info.value) and ALICE not in repr(info.value)
+
+
+def test_debug_logs_show_a_key_in_the_tracking_uri_masked(
+    fake: Any, sk_model: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    uri, shown = _key_in_uri(fake)
+    fake.go_down("refused")
+    with caplog.at_level(logging.DEBUG):
+        ModelRegistry(uri, api_key=ALICE).register_model(sk_model, "churn")
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(f"The Hokusai registry {shown} is unreachable" in m for m in messages), messages
+    for record in caplog.records:
+        assert ALICE not in record.getMessage() and ALICE not in str(record.args)
+
+
+def test_reprs_show_a_key_in_the_tracking_uri_masked(fake: Any) -> None:
+    from hokusai.auth import HokusaiAuth
+    from hokusai.config.mlflow_auth import MLflowAuthConfig
+
+    uri, shown = _key_in_uri(fake)
+    registry = ModelRegistry(uri, api_key=ALICE, mode="remote")
+    config = registry.config
+    texts = {
+        "ModelRegistry": repr(registry),
+        "TrackingConfig": repr(config),
+        "Setting": repr(config.remote_uri),
+        "backend": repr(registry.container.remote_store()),
+        "client": repr(registry.client),
+        "status": repr(registry.status()),
+        "HokusaiAuth": repr(HokusaiAuth(ALICE, api_endpoint=f"{fake.tracking_uri}?token=t0k3n")),
+        "MLflowAuthConfig": repr(MLflowAuthConfig(tracking_uri=uri, token=ALICE)),
+    }
+    for name, text in texts.items():
+        assert ALICE not in text and "t0k3n" not in text, name
+        assert "=***" in text, f"{name}: {text}"
+    assert shown in texts["ModelRegistry"] and shown in texts["backend"]
+    # The registry still talks to the URI it was given.
+    assert registry.tracking_uri == uri and config.remote_uri.value == uri

@@ -15,7 +15,7 @@ from hokusai.config.resolution import read_credentials
 from hokusai.config.sources import ARGUMENT, Layers, Setting, read_config_file
 from hokusai.config.tracking import DEFAULT_API_ENDPOINT, TrackingConfig, resolve_home
 from hokusai.credentials import ApiKey, Credentials
-from hokusai.errors import ConfigurationError
+from hokusai.errors import ConfigurationError, mask_keys
 
 _NO_AUTH_SERVICE = (
     "hokusai never sends the key to an auth service: the registry checks it on the first call. "
@@ -137,7 +137,8 @@ class HokusaiAuth:
 
     def __repr__(self) -> str:
         return (
-            f"HokusaiAuth(api_key={self.key.masked!r}, api_endpoint={self.api_endpoint!r}, "
+            f"HokusaiAuth(api_key={self.key.masked!r}, "
+            f"api_endpoint={mask_keys(self.api_endpoint)!r}, "
             f"key_source={self._credentials.source!r})"
         )
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from hokusai import http_trace, locks
 from hokusai.backends.earlier_attempts import EarlierAttempts
 from hokusai.classify import ErrorContext, from_mlflow
-from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError
+from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, mask_keys
 from hokusai.flavors import uris
 from hokusai.http_bounds import RegistryTransport
 from hokusai.models import (
@@ -110,7 +110,7 @@ class MlflowStoreBackend:
         return None
 
     def __repr__(self) -> str:
-        return f"MlflowStoreBackend(target={self._target!r}, tracking_uri={self._uri!r})"
+        return f"MlflowStoreBackend(target={self._target!r}, tracking_uri={mask_keys(self._uri)!r})"
 
     # -- plumbing -----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from hokusai.errors import (
     HokusaiError,
     InvalidInputError,
     RegistryUnavailableError,
+    mask_keys,
 )
 from hokusai.models import ModelRegistryEntry, ProbeResult, RegistrationRequest
 from hokusai.notices import warn_once
@@ -86,7 +87,7 @@ class RoutedBackend:
                 "no-key-local",
                 "No Hokusai API key is set; models are registered in the local store %s. "
                 "Set HOKUSAI_API_KEY (or run `hokusai login`) to use the hosted registry.",
-                self._local.tracking_uri,
+                mask_keys(self._local.tracking_uri),
             )
             return self._local, None
         if not self._has_key:
@@ -138,9 +139,9 @@ class RoutedBackend:
                 f"fallback:{self._remote.tracking_uri}",
                 "The Hokusai registry %s is unreachable (%s); using the local store %s instead. "
                 "Registrations made there are kept and `hokusai sync` pushes them later.",
-                self._remote.tracking_uri,
+                mask_keys(self._remote.tracking_uri),
                 why.reason,
-                self._local.tracking_uri,
+                mask_keys(self._local.tracking_uri),
             )
             if before_fallback is not None:
                 before_fallback(why)
@@ -155,8 +156,9 @@ class RoutedBackend:
                     idempotency_key=request.idempotency_key,
                     name=request.name,
                     local_version="",
-                    local_tracking_uri=self._local.tracking_uri,
-                    remote_tracking_uri=self._remote.tracking_uri,
+                    # As shown, not as used: the record is a file and `status --json` prints it.
+                    local_tracking_uri=mask_keys(self._local.tracking_uri),
+                    remote_tracking_uri=mask_keys(self._remote.tracking_uri),
                     reason=why.reason,
                     tags=dict(request.tags),
                     alias=request.alias,

@@ -157,12 +157,12 @@ def run_login(args: argparse.Namespace) -> int:
                 "key": key.masked,
                 "profile": profile,
                 "where": where,
-                "registry": config.remote_uri.value,
+                "registry": config.remote_uri.shown,
                 "verified": not args.no_verify,
             }
         )
     else:
-        verified = "" if args.no_verify else f"; {config.remote_uri.value} accepts it"
+        verified = "" if args.no_verify else f"; {config.remote_uri.shown} accepts it"
         print(style(f"Logged in: key {key.masked} stored in {where}{verified}.", "green"))
         if profile != credential_store.DEFAULT_PROFILE:
             print(f"Use it with `--profile {profile}` or HOKUSAI_PROFILE={profile}.")
@@ -201,7 +201,7 @@ def run_whoami(args: argparse.Namespace) -> int:
                 "key": creds.masked,
                 "source": creds.source,
                 "profile": _profile(args),
-                "registry": config.remote_uri.value,
+                "registry": config.remote_uri.shown,
                 "accepted": accepted,
                 "latency_ms": check.latency_ms if check else None,
                 "error": error_dict(check.error if check else None),
@@ -213,7 +213,7 @@ def run_whoami(args: argparse.Namespace) -> int:
                 ("key", creds.masked or "(none)"),
                 ("from", creds.source or "-"),
                 ("profile", _profile(args)),
-                ("registry", config.remote_uri.value),
+                ("registry", config.remote_uri.shown),
                 ("accepted", _accepted_text(check)),
             ]
         )

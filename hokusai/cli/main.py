@@ -17,7 +17,7 @@ from importlib import import_module
 
 from hokusai.cli.output import EXIT_ERROR, EXIT_OK, print_json, report_error, report_unexpected
 from hokusai.cli.parsing import build_root, finish
-from hokusai.errors import HokusaiError
+from hokusai.errors import HokusaiError, mask_keys
 
 # Modules under hokusai.cli with add_parser(subparsers); order is the order in --help.
 COMMANDS = (
@@ -41,11 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class MaskingFormatter(logging.Formatter):
+    """Every line the command's log handler prints, masked: at DEBUG urllib3 logs each request
+    line, query string included, and a key written into the tracking URI would be in it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_keys(super().format(record))
+
+
 def _configure_logging(debug: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s" if debug else "%(message)s",
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        MaskingFormatter("%(levelname)s %(name)s: %(message)s" if debug else "%(message)s")
     )
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler])
     if not debug:
         # MLflow's own INFO chatter (migrations, run links) is noise on a command line; MLflow
         # sets its logger's level at import from this variable.
@@ -62,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except HokusaiError as error:
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         if args.json:
             # A script that asked for JSON gets JSON on failure too (and the line on stderr).
             from hokusai.doctor import error_dict
@@ -78,8 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as error:  # the last line of defence: one line, not a traceback
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         return report_unexpected(error, as_json=args.json)
+
+
+def _print_traceback() -> None:
+    # MLflow's and urllib3's messages quote request URLs, query strings included.
+    print(mask_keys(traceback.format_exc()), end="", file=sys.stderr)
 
 
 if __name__ == "__main__":

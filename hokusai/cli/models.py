@@ -14,6 +14,7 @@ from hokusai.cli.output import EXIT_OK, print_json, print_table
 from hokusai.cli.parsing import COMMON_EXIT_CODES, Subparsers, add_command
 from hokusai.cli.progress import progress_for
 from hokusai.cli.wiring import open_registry
+from hokusai.errors import mask_keys
 
 if TYPE_CHECKING:
     from hokusai.models import ModelRegistryEntry
@@ -68,7 +69,7 @@ def _entries(args: argparse.Namespace, name: str | None) -> Listing:
         wanted = validation.model_name(name, field="name") if name is not None else None
         with open_registry(args, mode="local" if args.local else "remote") as registry:
             entries = registry.backend.search_versions(name=wanted)
-            return registry.tracking_uri, entries, _aliases(registry) if entries else {}
+            return mask_keys(registry.tracking_uri), entries, _aliases(registry) if entries else {}
 
 
 def _aliases(registry: ModelRegistry) -> dict[str, dict[str, str]]:

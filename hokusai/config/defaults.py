@@ -36,7 +36,7 @@ class ProcessDefaults:
         return self.values.get("api_key")
 
     def __repr__(self) -> str:
-        shown = {name: (str(s.value), s.source) for name, s in self.values.items()}
+        shown = {name: (s.shown, s.source) for name, s in self.values.items()}
         return f"ProcessDefaults({shown})"
 
 

@@ -16,7 +16,7 @@ from hokusai.config import defaults
 from hokusai.config.mlflow_setup import probe_error, status_with
 from hokusai.config.sources import Setting
 from hokusai.credentials import ApiKey
-from hokusai.errors import AuthenticationError
+from hokusai.errors import AuthenticationError, mask_keys
 
 if TYPE_CHECKING:
     from hokusai.config.tracking import TrackingConfig
@@ -121,7 +121,7 @@ class MLflowAuthConfig:
 
     def __repr__(self) -> str:
         token = self._token.masked if self._token else None
-        return f"MLflowAuthConfig(tracking_uri={self.tracking_uri!r}, token={token!r})"
+        return f"MLflowAuthConfig(tracking_uri={mask_keys(self.tracking_uri)!r}, token={token!r})"
 
 
 def _warn_unused(username: str | None, password: str | None, options: dict[str, object]) -> None:
@@ -188,7 +188,7 @@ def get_mlflow_auth_status() -> dict[str, Any]:
     """Which registry and key a default ``ModelRegistry()`` would use (no request is made)."""
     config = _default_config()
     uses_remote = config.mode.value.uses_remote
-    uri = config.remote_uri.value if uses_remote else config.local_uri.value
+    uri = config.remote_uri.shown if uses_remote else config.local_uri.shown
     return {
         "tracking_uri": uri,
         "auth_type": "token" if config.api_key else "none",

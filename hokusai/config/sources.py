@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from hokusai.errors import ConfigurationError
+from hokusai.errors import ConfigurationError, mask_keys
 
 T = TypeVar("T")
 _logger = logging.getLogger(__name__)
@@ -35,6 +35,14 @@ class Setting(Generic[T]):
 
     value: T
     source: str
+
+    @property
+    def shown(self) -> str:
+        """The value as a person reads it: a URI without the password, token or key it holds."""
+        return mask_keys(str(self.value))
+
+    def __repr__(self) -> str:
+        return f"Setting(value={mask_keys(repr(self.value))}, source={self.source!r})"
 
 
 _TRUE = frozenset({"true", "1", "yes", "on"})

@@ -235,7 +235,8 @@ class TrackingConfig:
             raise ConfigurationError(
                 f"The {what} (from {setting.source}) embeds credentials; "
                 "they would show up in logs and error messages.",
-                hint="Remove user:password@ from the URI and set HOKUSAI_API_KEY instead.",
+                hint="Remove user:password@ from the URI; the key belongs in HOKUSAI_API_KEY, or "
+                "run `hokusai login` to store it.",
             )
         if (
             parts.scheme == "http"
@@ -249,13 +250,14 @@ class TrackingConfig:
             )
 
     def settings(self) -> list[tuple[str, str, str]]:
-        """(name, displayed value, source) of every setting, the key masked, for ``doctor``."""
+        """(name, displayed value, source) of every setting, the key and any secret in a URI
+        masked, for ``doctor``."""
         rows: list[tuple[str, str, str]] = [
             ("mode", self.mode.value.value, self.mode.source),
-            ("remote tracking URI", self.remote_uri.value, self.remote_uri.source),
-            ("API endpoint", self.api_endpoint.value, self.api_endpoint.source),
-            ("registration events to", self.event_api.value, self.event_api.source),
-            ("local tracking URI", self.local_uri.value, self.local_uri.source),
+            ("remote tracking URI", self.remote_uri.shown, self.remote_uri.source),
+            ("API endpoint", self.api_endpoint.shown, self.api_endpoint.source),
+            ("registration events to", self.event_api.shown, self.event_api.source),
+            ("local tracking URI", self.local_uri.shown, self.local_uri.source),
             ("local artifacts", self.local_artifact_root.value, self.local_artifact_root.source),
             ("probe timeout (s)", f"{self.probe_timeout.value:g}", self.probe_timeout.source),
             ("request timeout (s)", f"{self.request_timeout.value:g}", self.request_timeout.source),

@@ -53,7 +53,7 @@ def configuration_check(config: TrackingConfig, error: HokusaiError | None) -> C
         if config.api_key
         else "no API key"
     )
-    return Check("configuration", "ok", f"registry {config.remote_uri.value}, {key}")
+    return Check("configuration", "ok", f"registry {config.remote_uri.shown}, {key}")
 
 
 def mode_check(config: TrackingConfig) -> Check:

@@ -1,7 +1,7 @@
 """Settings that fight the configuration: MLflow basic auth, another MLflow auth provider,
 legacy variables shadowed by their replacements, the earlier SDK's settings (an endpoint that
-another setting overrides, a key read from the deprecated config-file line), and a plain-http
-remote.
+another setting overrides, a key read from the deprecated config-file line), a key or other
+secret written into the registry's URI, and a plain-http remote.
 """
 
 from __future__ import annotations
@@ -11,16 +11,18 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hokusai.config.sources import env_source
+from hokusai.config.sources import DEFAULT, Setting, env_source
 from hokusai.config.tracking import (
     CONFIRM_LEGACY_URI,
+    DEFAULT_TRACKING_URI,
+    DERIVED,
     TrackingConfig,
     is_loopback,
     legacy_uri_trusted,
 )
 from hokusai.config.urls import host_of
 from hokusai.doctor.report import Check
-from hokusai.errors import ConfigurationError, InsecureTransportError
+from hokusai.errors import ConfigurationError, InsecureTransportError, mask_keys, secrets_in_uri
 from hokusai.request_auth import PROVIDER_NAME
 
 
@@ -57,9 +59,44 @@ def conflicts(env: Mapping[str, str], config: TrackingConfig | None) -> Iterator
                 hint=f"Unset {legacy} to avoid confusion; {new} is the one in use.",
             )
     if config is not None:
+        yield from _secrets_in_uris(config)
         yield from _untrusted_legacy_uri(env, config)
         yield from _earlier_sdk_settings(env, config)
         yield from _transport_warning(config)
+
+
+def _secrets_in_uris(config: TrackingConfig) -> Iterator[Check]:
+    """A key (or any token or password) written into the registry's URI: ``?api_key=...``.
+
+    The proxy would take ``?api_key=``, but a URL is kept in shell history and in server and
+    proxy logs, and MLflow appends its request paths after a query string, so no request
+    reaches the registry's API. Shown masked everywhere; here doctor says where the key goes.
+    """
+    uris: list[tuple[str, Setting[str]]] = [("remote tracking URI", config.remote_uri)]
+    endpoint = config.api_endpoint
+    # Once per setting: HOKUSAI_API_ENDPOINT alone is both the endpoint and the registry.
+    if endpoint.source not in (DEFAULT, config.remote_uri.source) and not (
+        endpoint.source.startswith(DERIVED)
+    ):
+        uris.append(("API endpoint", endpoint))
+    for what, setting in uris:
+        found = secrets_in_uri(setting.value)
+        if not found:
+            continue
+        # MLflow appends its paths to the URI: after a query string they are no longer a path.
+        broken = ", and MLflow's requests to a URI with a query string miss the registry's API"
+        error = ConfigurationError(
+            f"The {what} (from {setting.source}) holds a secret ({', '.join(found)}): "
+            "a key in a URL ends up in shell history and in server and proxy logs"
+            f"{broken if '?' in setting.value else ''}.",
+            hint=f"Write the URI without it in {setting.source} (the hosted registry is "
+            f"{DEFAULT_TRACKING_URI}); "
+            "the key belongs in HOKUSAI_API_KEY, or run `hokusai login` to store it.",
+        )
+        if config.mode.value.uses_remote:
+            yield Check.failure(f"secret in {what}", error)
+        else:
+            yield Check(f"secret in {what}", "warn", error.message, error=error)
 
 
 def _earlier_sdk_settings(env: Mapping[str, str], config: TrackingConfig) -> Iterator[Check]:
@@ -72,7 +109,7 @@ def _earlier_sdk_settings(env: Mapping[str, str], config: TrackingConfig) -> Ite
         yield Check(
             "HOKUSAI_API_ENDPOINT",
             "warn",
-            f"HOKUSAI_API_ENDPOINT is set, but the registry {config.remote_uri.value} comes from "
+            f"HOKUSAI_API_ENDPOINT is set, but the registry {config.remote_uri.shown} comes from "
             f"{config.remote_uri.source}, which wins",
             hint="Unset one of them so that the registry in use is the one you meant.",
         )
@@ -97,8 +134,8 @@ def _untrusted_legacy_uri(env: Mapping[str, str], config: TrackingConfig) -> Ite
     yield Check(
         "MLFLOW_TRACKING_URI",
         "warn",
-        f"MLFLOW_TRACKING_URI points at {host_of(legacy) or legacy!r}, which is not a Hokusai "
-        f"host: it is ignored, the registry is {config.remote_uri.value} "
+        f"MLFLOW_TRACKING_URI points at {host_of(legacy) or mask_keys(legacy)!r}, which is not a "
+        f"Hokusai host: it is ignored, the registry is {config.remote_uri.shown} "
         f"({config.remote_uri.source}), and the Hokusai key is not sent to it",
         hint="If that server is your Hokusai registry, set HOKUSAI_TRACKING_URI to it (or "
         f"{CONFIRM_LEGACY_URI}=true); if it is another MLflow server, nothing to do.",
@@ -140,7 +177,7 @@ def _transport_warning(config: TrackingConfig) -> Iterator[Check]:
         yield Check(
             "plain http",
             "warn",
-            f"the registry {config.remote_uri.value} is plain http; the key travels unencrypted "
+            f"the registry {config.remote_uri.shown} is plain http; the key travels unencrypted "
             f"({config.allow_insecure_http.source} allows it)",
             hint="Use https://registry.hokus.ai/api/mlflow.",
         )
@@ -149,7 +186,7 @@ def _transport_warning(config: TrackingConfig) -> Iterator[Check]:
         yield Check(
             "plain http",
             "warn",
-            f"the registry {config.remote_uri.value} is plain http: the SDK will refuse to send "
+            f"the registry {config.remote_uri.shown} is plain http: the SDK will refuse to send "
             "a key there",
             hint=InsecureTransportError.default_hint,
         )

@@ -33,7 +33,7 @@ def diagnose(
     results = [configuration_check(config, config_error), mode_check(config)]
     results += checks.run(key_may_travel=config_error is None, write_check=write_check)
     return DoctorReport(
-        remote_uri=config.remote_uri.value,
+        remote_uri=config.remote_uri.shown,
         mode=config.mode.value.value,
         uses_remote=config.mode.value.uses_remote,
         settings=(*config.settings(), _proxy_row(config.remote_uri.value)),

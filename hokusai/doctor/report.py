@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hokusai.errors import HokusaiError
+from hokusai.errors import HokusaiError, mask_keys
 
 Verdict = Literal["ok", "warn", "fail", "skip"]
 
@@ -24,6 +24,10 @@ class Check:
     latency_ms: float | None = None
     error: HokusaiError | None = None
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        # A detail may quote a URL (the health endpoint's, a library's message): shown masked.
+        object.__setattr__(self, "detail", mask_keys(self.detail))
 
     @classmethod
     def failure(

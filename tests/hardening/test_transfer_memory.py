@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +22,7 @@ import pytest
 from hokusai.classify import ErrorContext
 from hokusai.http_bounds import RegistryTransport
 from hokusai.mlflow_internals.routes import RoutedArtifactRepository
+from tests.hardening.loopback import http_server
 
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 PIECE = 64 * 1024
@@ -90,14 +90,8 @@ class DiskArtifacts(BaseHTTPRequestHandler):
 @pytest.fixture
 def artifact_server(tmp_path: Path) -> Iterator[str]:
     handler = type("Handler", (DiskArtifacts,), {"root": tmp_path / "served"})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(handler) as url:
+        yield url
 
 
 def write_random(path: Path, megabytes: int) -> str:
