@@ -35,7 +35,6 @@ from hokusai.errors import (
 )
 from hokusai.flavors import staged
 from hokusai.models import (
-    INTERNAL_TAG_PREFIX,
     TAG_LIFECYCLE_STAGE,
     TAG_METRICS,
     TAG_MODEL_ID,
@@ -510,11 +509,6 @@ class ModelRegistry:
         """Add or overwrite tags on a version. The SDK's own ``hokusai.*`` tags are not writable."""
         name = validation.model_name(model_name, field="model_name")
         clean = validation.tags(tags)
-        internal = sorted(k for k in clean if k.startswith(INTERNAL_TAG_PREFIX))
-        if internal:
-            raise InvalidInputError(
-                f"Tags {', '.join(internal)} are the SDK's own bookkeeping and cannot be set."
-            )
         if TAG_TOKEN_ID in clean:
             clean[TAG_TOKEN_ID] = validation.token_id(clean[TAG_TOKEN_ID])
         if clean:
