@@ -6,6 +6,7 @@ import json
 import logging
 import tempfile
 import uuid
+import warnings
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
@@ -305,6 +306,33 @@ class ModelRegistry:
         return self._register_platform(
             model, name, tags, f"Baseline model {tags[TAG_MODEL_ID]}", options
         )
+
+    def register_baseline_via_api(
+        self,
+        model_type: str,
+        mlflow_run_id: str,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        artifact_path: str = "model",
+        **kwargs: Any,
+    ) -> ModelRegistryEntry:
+        """Register the model a run logged (``runs:/<mlflow_run_id>/<artifact_path>``) as a
+        baseline of ``model_type``. Deprecated: call ``register_baseline`` with that URI.
+
+        The earlier SDK posted to ``/api/v1/models/baseline``, which the platform does not
+        serve; this registers on the registry directly, as ``register_baseline`` does. A run
+        without a model at ``artifact_path`` raises ``ModelNotFoundError`` before anything is
+        created.
+        """
+        run_id = validation.text(mlflow_run_id, field="mlflow_run_id")
+        uri = f"runs:/{run_id}/{validation.text(artifact_path, field='artifact_path').strip('/')}"
+        warnings.warn(
+            "register_baseline_via_api() is deprecated (the platform has no such API): call "
+            f"register_baseline({uri!r}, model_type={model_type!r}) instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.register_baseline(uri, model_type=model_type, metadata=metadata, **kwargs)
 
     def register_improved_model(
         self,
