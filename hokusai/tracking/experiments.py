@@ -122,6 +122,7 @@ class ExperimentManager:
         ``models:/name/version`` URI. Metrics need scikit-learn (the ``[sklearn]`` extra); one
         that cannot be computed for these labels is left out rather than reported as 0.
         """
+        self.registry.client  # noqa: B018 (mode mock has none: say so before any lookup)
         baseline = self._load(baseline_id)
         candidate = self._load(candidate_id)
         features, labels = test_data["features"], test_data["labels"]

@@ -26,17 +26,24 @@ DEFAULT_EXPERIMENT = "hokusai_model_improvements"
 @contextmanager
 def typed(registry: ModelRegistry, action: str) -> Iterator[None]:
     """MLflow's exceptions inside the block, raised as the SDK's typed errors."""
+    from hokusai import http_trace
     from hokusai.classify import ErrorContext, from_mlflow
-    from hokusai.errors import HokusaiError
+    from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError
 
-    try:
-        yield
-    except HokusaiError:
-        raise
-    except Exception as exc:
-        creds = registry.config.credentials
-        ctx = ErrorContext(registry.tracking_uri, creds.source, creds.masked, action)
-        raise from_mlflow(exc, None, ctx) from exc
+    with http_trace.traced() as log:
+        try:
+            yield
+        except HokusaiError:
+            raise
+        except Exception as exc:
+            creds = registry.config.credentials
+            ctx = ErrorContext(registry.tracking_uri, creds.source, creds.masked, action)
+            error = from_mlflow(exc, log.last_error, ctx)
+            if registry.backend.target == "local" and not isinstance(error, ModelNotFoundError):
+                error = LocalStoreError(
+                    f"The local store failed while {action}: {exc}", uri=registry.tracking_uri
+                )
+            raise error from exc
 
 
 @dataclass
