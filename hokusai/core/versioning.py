@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from hokusai.errors import RegistryException
+from hokusai.models import TAG_MODEL_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -130,7 +132,8 @@ class ModelVersionManager:
         """Register ``model`` as a baseline of ``model_type`` with version ``version``, or the
         latest version incremented at ``auto_increment`` (``1.0.0`` for the first).
 
-        The version is set on the model (``model.version``), as it always was.
+        The version is set on the model (``model.version``), as it always was, when the model
+        takes attributes; any model the registry accepts (a directory, a URI) can be versioned.
         """
         if version and auto_increment:
             raise VersioningException("Cannot specify both explicit version and auto_increment")
@@ -139,8 +142,13 @@ class ModelVersionManager:
             version = str(latest.increment(auto_increment)) if latest else "1.0.0"
         elif not version:
             raise VersioningException("Must specify either version or auto_increment")
-        model.version = str(Version(version))
-        return self.registry.register_baseline(model, model_type=model_type, metadata=metadata)
+        own = str(Version(version))
+        # A model directory or URI takes no attribute: the tag below carries the version.
+        with suppress(AttributeError, TypeError):
+            model.version = own
+        return self.registry.register_baseline(
+            model, model_type=model_type, metadata=metadata, tags={TAG_MODEL_VERSION: own}
+        )
 
     def get_version_history(self, model_type: str) -> list[ModelRegistryEntry]:
         """The type's versions, lowest ``X.Y.Z`` first."""

@@ -55,6 +55,13 @@ class ExperimentManager:
                 f"{type(experiment_name).__name__}.",
                 parameter_name="experiment_name",
             )
+        if registry is not None and mlflow_tracking_uri not in (None, registry.tracking_uri):
+            raise InvalidInputError(
+                f"mlflow_tracking_uri {mlflow_tracking_uri!r} is not the registry's "
+                f"({registry.tracking_uri!r}).",
+                parameter_name="mlflow_tracking_uri",
+                hint="Pass one: the registry, or the URI (a ModelRegistry is then built on it).",
+            )
         self._owns_registry = registry is None
         self.registry = registry or ModelRegistry(mlflow_tracking_uri)
         self.experiment_name = experiment_name

@@ -92,6 +92,8 @@ def test_mock_mode_refuses_instead_of_making_up_results(monkeypatch: pytest.Monk
 def test_the_first_argument_is_a_name_or_a_registry() -> None:
     with pytest.raises(InvalidInputError, match="experiment name or a ModelRegistry"):
         ExperimentManager(42)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="not the registry's"):
+        ExperimentManager("exp", "https://elsewhere.example/mlflow", ModelRegistry(mode="local"))
     with pytest.raises(InvalidInputError, match="quote"):
         ExperimentManager("exp", registry=ModelRegistry(mode="local")).get_experiment_history("a'b")
 

@@ -7,6 +7,7 @@ import asyncio
 import copy
 import random
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,9 @@ def test_versions_parse_compare_and_increment() -> None:
     assert isinstance(info.value, ValueError) and isinstance(info.value, RegistryException)
 
 
-def test_version_manager_registers_lists_compares_and_rolls_back(old_env: str) -> None:
+def test_version_manager_registers_lists_compares_and_rolls_back(
+    old_env: str, sk_model_dir: Path
+) -> None:
     registry = ModelRegistry()
     manager = ModelVersionManager(registry)
     first = manager.register_version(_model(accuracy=0.80), "churn", auto_increment="minor")
@@ -73,6 +76,9 @@ def test_version_manager_registers_lists_compares_and_rolls_back(old_env: str) -
 
     with pytest.raises(VersionNotFoundError, match=r"Version 3\.0\.0 not found"):
         manager.rollback_to_version("churn", "3.0.0")
+    # A model directory takes no attribute: its version travels as the tag alone.
+    directory = manager.register_version(sk_model_dir, "churn", auto_increment="major")
+    assert directory.model_version == "3.0.0"
     with pytest.raises(VersioningException, match="both"):
         manager.register_version(_model(), "churn", version="3.0.0", auto_increment="patch")
 
