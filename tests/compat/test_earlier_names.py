@@ -73,10 +73,6 @@ def test_hokusai_core_exports_the_earlier_core_names(name: str) -> None:
     assert name in hokusai.core.__all__ and getattr(hokusai.core, name) is not None
 
 
-def test_register_baseline_via_api_is_a_registry_method() -> None:
-    assert callable(hokusai.ModelRegistry.register_baseline_via_api)
-
-
 def test_the_earlier_names_load_without_mlflow() -> None:
     probe = (
         "import sys, hokusai\n"
