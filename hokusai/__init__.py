@@ -32,9 +32,13 @@ from hokusai.lazy import lazy_attributes
 if TYPE_CHECKING:
     from hokusai.auth.client import HokusaiAuth, configure, setup
     from hokusai.config.mlflow_auth import setup_mlflow_auth
+    from hokusai.core.inference import HokusaiInferencePipeline
     from hokusai.core.models import HokusaiModel
+    from hokusai.core.versioning import ModelVersionManager
     from hokusai.models import ModelRegistryEntry, RegistryStatus
     from hokusai.registry import ModelRegistry
+    from hokusai.tracking.experiments import ExperimentManager
+    from hokusai.tracking.performance import PerformanceTracker
 
     __version__: str
 
@@ -66,6 +70,10 @@ _lazy = lazy_attributes(
         "setup": "hokusai.auth.client",
         "setup_mlflow_auth": "hokusai.config.mlflow_auth",
         "HokusaiModel": "hokusai.core.models",
+        "ModelVersionManager": "hokusai.core.versioning",
+        "HokusaiInferencePipeline": "hokusai.core.inference",
+        "ExperimentManager": "hokusai.tracking.experiments",
+        "PerformanceTracker": "hokusai.tracking.performance",
     },
 )
 
@@ -91,9 +99,11 @@ def get_mlflow_status(*, probe: bool = True, **registry_args: Any) -> RegistrySt
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
+    "ExperimentManager",
     "HokusaiAuth",
     "HokusaiError",
     "HokusaiException",
+    "HokusaiInferencePipeline",
     "HokusaiModel",
     "InsecureTransportError",
     "InvalidInputError",
@@ -103,7 +113,9 @@ __all__ = [
     "ModelNotFoundError",
     "ModelRegistry",
     "ModelRegistryEntry",
+    "ModelVersionManager",
     "NotificationError",
+    "PerformanceTracker",
     "PermissionDeniedError",
     "RateLimitedError",
     "RegistryError",

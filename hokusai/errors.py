@@ -158,6 +158,18 @@ def _rebuild(cls: type[HokusaiError], message: str, state: dict[str, object]) ->
     return error
 
 
+class RegistryException(HokusaiError):
+    """The earlier SDK's registry error (``hokusai.core.registry.RegistryException``).
+
+    The earlier SDK wrapped every failure of a registry call in it, so it is the base of every
+    such failure here: bad input, the key's errors, the network's, the registry's answers and
+    the local store's. Settings errors (``ConfigurationError``, raised by the constructor) are
+    not. Each subclass is also its builtin (``ValueError``, ``PermissionError``, ...).
+    """
+
+    default_hint = ""
+
+
 class ConfigurationError(HokusaiError, ValueError):
     """The settings cannot work together, or one of them is malformed.
 
@@ -201,7 +213,7 @@ class InsecureTransportError(ConfigurationError):
     )
 
 
-class InvalidParameterError(HokusaiError, ValueError):
+class InvalidParameterError(RegistryException, ValueError):
     """The earlier SDK's ``InvalidParameterError(parameter_name=None, message=None)``.
 
     The base of ``InvalidInputError``, so ``except InvalidParameterError`` catches every
@@ -238,9 +250,13 @@ class UnknownArgumentError(InvalidInputError, TypeError):
     """A keyword argument the function does not take, close to one it does (a typo)."""
 
 
-class HokusaiAuthError(HokusaiError):
+class HokusaiAuthError(RegistryException):
     """The earlier SDK's ``hokusai.auth.exceptions.HokusaiAuthError``: the key, its rights or its
     rate. Base of ``AuthenticationError``, ``PermissionDeniedError`` and ``RateLimitedError``."""
+
+    # Not RegistryException's empty hint: a key error with no more specific class still points
+    # at `hokusai doctor`.
+    default_hint = HokusaiError.default_hint
 
 
 _AUTH_MESSAGES = {
@@ -335,7 +351,7 @@ class RateLimitedError(HokusaiAuthError, ConnectionError):
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
-class MLflowConnectionError(HokusaiError, ConnectionError):
+class MLflowConnectionError(RegistryException, ConnectionError):
     """The earlier SDK's ``MLflowConnectionError(message=None, tracking_uri=None)``.
 
     The base of ``RegistryUnavailableError`` and ``TLSError``: every failure to reach the
@@ -401,16 +417,6 @@ class TLSError(MLflowConnectionError):
         "Check the system clock and any proxy that intercepts TLS; point REQUESTS_CA_BUNDLE at "
         "your organisation's CA bundle if it has one."
     )
-
-
-class RegistryException(HokusaiError):
-    """The earlier SDK's registry error (``hokusai.core.registry.RegistryException``).
-
-    Every registry failure that is not about the key or the network derives from it, so old
-    ``except RegistryException`` clauses keep catching what they caught.
-    """
-
-    default_hint = ""
 
 
 class RegistryError(RegistryException, RuntimeError):
@@ -509,16 +515,16 @@ class NotificationError(HokusaiError, RuntimeError):
         return self.status
 
 
-class InvalidTagsError(RegistryException, InvalidInputError):
+class InvalidTagsError(InvalidInputError):
     """A model version lacks the Hokusai tags a tokenized model must carry, or holds bad ones.
 
-    A ``RegistryException`` as it always was, and a ``ValueError`` like every bad input.
+    A ``RegistryException`` as it always was (like all bad input), and a ``ValueError``.
     """
 
     default_hint = ""
 
 
-class LocalStoreError(HokusaiError, OSError):
+class LocalStoreError(RegistryException, OSError):
     """The local MLflow store could not be opened or written."""
 
     default_hint = "Check that HOKUSAI_HOME (default ~/.hokusai) is writable and has free space."

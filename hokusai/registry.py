@@ -7,6 +7,7 @@ import json
 import logging
 import tempfile
 import uuid
+import warnings
 import weakref
 from collections.abc import Mapping
 from dataclasses import replace
@@ -40,7 +41,6 @@ from hokusai.errors import (
 )
 from hokusai.flavors import staged
 from hokusai.models import (
-    INTERNAL_TAG_PREFIX,
     TAG_BENCHMARK_SPEC_ID,
     TAG_EVAL_SPEC,
     TAG_LIFECYCLE_STAGE,
@@ -339,6 +339,33 @@ class ModelRegistry:
         return self._register_platform(
             model, name, tags, f"Baseline model {tags[TAG_MODEL_ID]}", options
         )
+
+    def register_baseline_via_api(
+        self,
+        model_type: str,
+        mlflow_run_id: str,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        artifact_path: str = "model",
+        **kwargs: Any,
+    ) -> ModelRegistryEntry:
+        """Register the model a run logged (``runs:/<mlflow_run_id>/<artifact_path>``) as a
+        baseline of ``model_type``. Deprecated: call ``register_baseline`` with that URI.
+
+        The earlier SDK posted to ``/api/v1/models/baseline``, which the platform does not
+        serve; this registers on the registry directly, as ``register_baseline`` does. A run
+        without a model at ``artifact_path`` raises ``ModelNotFoundError`` before anything is
+        created.
+        """
+        run_id = validation.text(mlflow_run_id, field="mlflow_run_id")
+        uri = f"runs:/{run_id}/{validation.text(artifact_path, field='artifact_path').strip('/')}"
+        warnings.warn(
+            "register_baseline_via_api() is deprecated (the platform has no such API): call "
+            f"register_baseline({uri!r}, model_type={model_type!r}) instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.register_baseline(uri, model_type=model_type, metadata=metadata, **kwargs)
 
     def register_improved_model(
         self,
@@ -649,11 +676,6 @@ class ModelRegistry:
         """Add or overwrite tags on a version. The SDK's own ``hokusai.*`` tags are not writable."""
         name = validation.model_name(model_name, field="model_name")
         clean = validation.tags(tags)
-        internal = sorted(k for k in clean if k.startswith(INTERNAL_TAG_PREFIX))
-        if internal:
-            raise InvalidInputError(
-                f"Tags {', '.join(internal)} are the SDK's own bookkeeping and cannot be set."
-            )
         if TAG_TOKEN_ID in clean:
             clean[TAG_TOKEN_ID] = validation.token_id(clean[TAG_TOKEN_ID])
         if clean:

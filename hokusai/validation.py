@@ -7,7 +7,12 @@ import re
 from collections.abc import Mapping
 
 from hokusai.errors import InvalidInputError, InvalidTagsError
-from hokusai.models import TAG_BENCHMARK_METRIC, TAG_BENCHMARK_VALUE, TAG_TOKEN_ID
+from hokusai.models import (
+    INTERNAL_TAG_PREFIX,
+    TAG_BENCHMARK_METRIC,
+    TAG_BENCHMARK_VALUE,
+    TAG_TOKEN_ID,
+)
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _TOKEN_ID = re.compile(r"[A-Za-z0-9-]+")
@@ -100,11 +105,24 @@ def metrics(values: object, *, field: str) -> dict[str, float]:
 
 
 def tags(values: object, *, field: str = "tags") -> dict[str, str]:
-    """Model-version tags, checked by MLflow's own rules before anything is sent."""
+    """A caller's model-version tags, checked by MLflow's own rules before anything is sent.
+
+    The ``hokusai.*`` keys are refused wherever a caller passes tags: they are the SDK's
+    bookkeeping (idempotency keys, duplicate marks), which retries and sync trust.
+    """
     if values is None:
         return {}
     if not isinstance(values, Mapping):
         raise InvalidInputError(f"{field} must be a mapping of string to string.")
+    internal = sorted(str(k) for k in values if str(k).startswith(INTERNAL_TAG_PREFIX))
+    if internal:
+        raise InvalidInputError(
+            f"{field} {', '.join(internal)}: the {INTERNAL_TAG_PREFIX}* tags are the SDK's own "
+            "bookkeeping and cannot be set.",
+            parameter_name=field,
+            hint="Choose another key; other tags, including the platform's "
+            "(hokusai_token_id, ...), can be set.",
+        )
     out: dict[str, str] = {}
     for key, value in values.items():
         text = value if isinstance(value, str) else str(value)

@@ -66,20 +66,7 @@ class HokusaiAuth:
         self.auth_service_url = auth_service_url
         self.validate_with_auth_service = validate_with_auth_service
         self._credentials = _credentials(api_key, environ)
-        home = resolve_home({}, environ).value
-        layers = Layers(
-            {"api_endpoint": api_endpoint},
-            environ,
-            read_config_file(home / "config"),
-            home / "config",
-        )
-        self._endpoint: Setting[str] = layers.pick(
-            argument="api_endpoint",
-            env=("HOKUSAI_API_ENDPOINT",),
-            file_key="api_endpoint",
-            parse=lambda raw, _src: raw.strip().rstrip("/"),
-            default=DEFAULT_API_ENDPOINT,
-        )
+        self._endpoint = endpoint_setting(api_endpoint, environ)
         # The same https/loopback rules a registry applies, checked now rather than on first use.
         TrackingConfig.resolve(
             arguments={"api_endpoint": self._endpoint.value, "mode": "remote"},
@@ -141,6 +128,22 @@ class HokusaiAuth:
             f"api_endpoint={mask_keys(self.api_endpoint)!r}, "
             f"key_source={self._credentials.source!r})"
         )
+
+
+def endpoint_setting(api_endpoint: str | None, environ: Mapping[str, str]) -> Setting[str]:
+    """The platform endpoint: the argument, ``HOKUSAI_API_ENDPOINT``, ``api_endpoint`` in
+    ``$HOKUSAI_HOME/config``, else the default; with where it came from."""
+    home = resolve_home({}, environ).value
+    layers = Layers(
+        {"api_endpoint": api_endpoint}, environ, read_config_file(home / "config"), home / "config"
+    )
+    return layers.pick(
+        argument="api_endpoint",
+        env=("HOKUSAI_API_ENDPOINT",),
+        file_key="api_endpoint",
+        parse=lambda raw, _src: raw.strip().rstrip("/"),
+        default=DEFAULT_API_ENDPOINT,
+    )
 
 
 def _credentials(api_key: str | ApiKey | None, environ: Mapping[str, str]) -> Credentials:
@@ -212,4 +215,4 @@ def get_global_auth() -> HokusaiAuth | None:
     return owner if isinstance(owner, HokusaiAuth) else None
 
 
-__all__ = ["HokusaiAuth", "configure", "get_global_auth", "setup"]
+__all__ = ["HokusaiAuth", "configure", "endpoint_setting", "get_global_auth", "setup"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from hokusai.config import defaults
 from hokusai.config.sources import Setting
+from hokusai.config.tracking import DEFAULT_TRACKING_URI
 from hokusai.credentials import ApiKey
 from hokusai.errors import ConfigurationError, HokusaiError
 
@@ -58,6 +59,13 @@ def probe_error(process: Mapping[str, Setting[Any]] | None) -> HokusaiError | No
         return None if outcome.reachable else outcome.error
 
 
+_NO_GLOBAL_STATE = (
+    "no longer sets MLflow's global tracking URI or MLFLOW_TRACKING_TOKEN: it sets hokusai's "
+    "process default, like hokusai.configure(). Use hokusai.configure(api_key) or "
+    "ModelRegistry(tracking_uri, api_key), and registry.client for raw MLflow calls."
+)
+
+
 def setup_mlflow(
     tracking_uri: str | None = None, api_key: str | None = None, force_local: bool = False
 ) -> bool:
@@ -68,14 +76,11 @@ def setup_mlflow(
     ``remote``; a setting that cannot work (plain http to another host, ...) raises
     ``ConfigurationError`` and changes nothing.
     """
-    warnings.warn(
-        "hokusai.config.setup_mlflow() no longer sets MLflow's global tracking URI or "
-        "MLFLOW_TRACKING_TOKEN: it sets hokusai's process default, like hokusai.configure(). "
-        "Use hokusai.configure(api_key) or ModelRegistry(tracking_uri, api_key), and "
-        "registry.client for raw MLflow calls.",
-        DeprecationWarning,
-        stacklevel=2,
-    )
+    warnings.warn(f"{SETUP_MLFLOW} {_NO_GLOBAL_STATE}", DeprecationWarning, stacklevel=2)
+    return _setup(tracking_uri, api_key, force_local)
+
+
+def _setup(tracking_uri: str | None, api_key: str | None, force_local: bool) -> bool:
     values: dict[str, object] = {"mode": "local" if force_local else None}
     if tracking_uri is not None:
         values["tracking_uri"] = tracking_uri
@@ -123,8 +128,79 @@ def ensure_mlflow_configured() -> bool:
     return _ready(None)
 
 
+def get_mlflow_config() -> dict[str, Any]:
+    """Where a default ``ModelRegistry()`` would register and with what key; no request made.
+
+    The earlier SDK's keys: ``tracking_uri`` and ``registry_uri`` (the registry's, not MLflow's
+    global URI, which hokusai never sets), ``has_token`` (a Hokusai key will be sent),
+    ``has_basic_auth`` and ``has_aws_auth`` (always False: the registry takes the Hokusai key
+    only), ``mock_mode``, ``optional_mlflow``; also ``mode``, ``key_source``, ``masked_key``.
+    """
+    status = status_with(probe=False)
+    uri = status.remote_uri if status.target == "remote" else status.local_uri
+    return {
+        "tracking_uri": uri,
+        "registry_uri": uri,
+        "has_token": status.target == "remote" and status.masked_key is not None,
+        "has_basic_auth": False,
+        "has_aws_auth": False,
+        "mock_mode": status.mode == "mock",
+        "optional_mlflow": status.mode == "optional",
+        "mode": status.mode,
+        "key_source": status.key_source,
+        "masked_key": status.masked_key,
+    }
+
+
+class MLflowSetup:
+    """The earlier SDK's ``MLflowSetup``: ``configure()`` is ``setup_mlflow()`` on this URI.
+
+    ``tracking_uri`` is None until configured, unless given; ``get_status()`` is the
+    earlier status dict. Nothing global of MLflow's is set, and ``os.environ`` is not written.
+    """
+
+    DEFAULT_TRACKING_URI = DEFAULT_TRACKING_URI
+
+    def __init__(self, tracking_uri: str | None = None) -> None:
+        warnings.warn(
+            f"hokusai.config.mlflow_setup.MLflowSetup {_NO_GLOBAL_STATE}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._given_uri = tracking_uri
+        self.tracking_uri: str | None = tracking_uri
+        self.is_configured = False
+        self.is_local = False
+        self.auth_method: str | None = None
+
+    def configure(self, api_key: str | None = None, force_local: bool = False) -> bool:
+        """Set hokusai's process default (this URI, ``api_key``) and check it, as
+        ``setup_mlflow`` does; True when registrations will work."""
+        self.is_configured = _setup(self._given_uri, api_key, force_local)
+        status = status_with(probe=False).legacy_view()
+        self.tracking_uri = status["tracking_uri"] or self._given_uri
+        self.is_local = bool(status["is_local"])
+        self.auth_method = str(status["auth_method"])
+        return self.is_configured
+
+    def get_status(self) -> dict[str, Any]:
+        return {
+            "configured": self.is_configured,
+            "tracking_uri": self.tracking_uri if self.is_configured else None,
+            "is_local": self.is_local,
+            "auth_method": self.auth_method,
+            **{
+                k: v
+                for k, v in get_mlflow_config().items()
+                if k in ("mock_mode", "optional_mlflow")
+            },
+        }
+
+
 __all__ = [
+    "MLflowSetup",
     "ensure_mlflow_configured",
+    "get_mlflow_config",
     "get_mlflow_status",
     "probe_error",
     "setup_mlflow",

@@ -1,6 +1,8 @@
-"""The platform's ``hokusai.core``: models eagerly, the registry on first use (as it was).
+"""The platform's ``hokusai.core``: models eagerly; the registry, A/B testing, versioning and
+inference on first use.
 
-``from hokusai.core import ModelRegistry, HokusaiModel, ModelFactory, ModelType`` keeps working.
+``from hokusai.core import ModelRegistry, HokusaiModel, ModelFactory, ModelType`` keeps working,
+as do the earlier names of ``ab_testing``, ``versioning`` and ``inference``.
 """
 
 from __future__ import annotations
@@ -18,34 +20,88 @@ from hokusai.core.models import (
 from hokusai.lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from hokusai.core.ab_testing import (
+        ABTestConfig,
+        ABTestException,
+        ABTestResult,
+        ModelTrafficRouter,
+        TrafficSplit,
+    )
+    from hokusai.core.inference import (
+        BatchProcessor,
+        CacheConfig,
+        HokusaiInferencePipeline,
+        InferenceException,
+        InferenceRequest,
+        InferenceResponse,
+    )
     from hokusai.core.registry import (
         ModelLineage,
         ModelRegistry,
         ModelRegistryEntry,
         RegistryException,
     )
+    from hokusai.core.versioning import (
+        ModelVersionManager,
+        Version,
+        VersionComparisonResult,
+        VersioningException,
+    )
 
-__getattr__ = lazy_attributes(
-    __name__,
-    {
-        "ModelRegistry": "hokusai.core.registry",
-        "ModelRegistryEntry": "hokusai.core.registry",
-        "ModelLineage": "hokusai.core.registry",
-        "RegistryException": "hokusai.core.registry",
-        "NotificationError": "hokusai.exceptions",
-    },
-)
+_ELSEWHERE = {
+    "NotificationError": "hokusai.exceptions",
+    **dict.fromkeys(
+        ["ModelRegistry", "ModelRegistryEntry", "ModelLineage", "RegistryException"],
+        "hokusai.core.registry",
+    ),
+    **dict.fromkeys(
+        ["ABTestConfig", "ABTestException", "ABTestResult", "ModelTrafficRouter", "TrafficSplit"],
+        "hokusai.core.ab_testing",
+    ),
+    **dict.fromkeys(
+        ["ModelVersionManager", "Version", "VersionComparisonResult", "VersioningException"],
+        "hokusai.core.versioning",
+    ),
+    **dict.fromkeys(
+        [
+            "BatchProcessor",
+            "CacheConfig",
+            "HokusaiInferencePipeline",
+            "InferenceException",
+            "InferenceRequest",
+            "InferenceResponse",
+        ],
+        "hokusai.core.inference",
+    ),
+}
+
+__getattr__ = lazy_attributes(__name__, _ELSEWHERE)
 
 __all__ = [
+    "ABTestConfig",
+    "ABTestException",
+    "ABTestResult",
+    "BatchProcessor",
+    "CacheConfig",
     "ClassificationModel",
     "CustomModel",
+    "HokusaiInferencePipeline",
     "HokusaiModel",
+    "InferenceException",
+    "InferenceRequest",
+    "InferenceResponse",
     "ModelFactory",
     "ModelLineage",
     "ModelRegistry",
     "ModelRegistryEntry",
+    "ModelTrafficRouter",
     "ModelType",
+    "ModelVersionManager",
     "NotificationError",
     "RegistryException",
     "RegressionModel",
+    "TrafficSplit",
+    "Version",
+    "VersionComparisonResult",
+    "VersioningException",
 ]

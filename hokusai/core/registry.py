@@ -1,8 +1,8 @@
 """The platform's ``hokusai.core.registry``: the same classes as ``hokusai``'s own.
 
 ``from hokusai.core.registry import ModelRegistry, ModelRegistryEntry, ModelLineage,
-RegistryException`` keeps working; ``RegistryException`` is the base of the registry's errors
-(``ModelNotFoundError``, ``InvalidTagsError``, ...).
+RegistryException`` keeps working; ``RegistryException`` is the base of every failure of a registry
+call (bad input, the key's, the network's, the registry's and the local store's errors).
 """
 
 from hokusai.errors import RegistryException

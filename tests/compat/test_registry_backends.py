@@ -190,6 +190,29 @@ def test_tag_updates_refuse_the_sdks_own_tags_and_missing_versions(
     )
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda r, m: r.register_model(m, "churn", tags={"hokusai.duplicate_of": "1"}),
+        lambda r, m: r.register_baseline(m, "churn", tags={"hokusai.duplicate_of": "1"}),
+        lambda r, m: r.register_tokenized_model(
+            "models:/churn/1", "churn", "TOK", "auroc", 0.8, {"hokusai.duplicate_of": "1"}
+        ),
+        lambda r, m: r.update_model_tags("churn", "1", {"hokusai.duplicate_of": "1"}),
+    ],
+    ids=["register_model", "register_baseline", "additional_tags", "update_model_tags"],
+)
+def test_every_way_of_passing_tags_refuses_the_sdks_own_before_any_request(
+    call: Any, fake: Any, sk_model_dir: Path
+) -> None:
+    # The SDK's bookkeeping tags (idempotency key, duplicate marks) decide what sync and retries
+    # do: a caller's value would make a retry or sync skip or duplicate a registration.
+    registry = ModelRegistry(fake.tracking_uri, KEYS["alice"])
+    with pytest.raises(InvalidInputError, match=r"hokusai\.duplicate_of.*bookkeeping"):
+        call(registry, sk_model_dir)
+    assert fake.requests == []
+
+
 def test_deleting_by_model_id_removes_only_that_version(old_env: str, sk_model_dir: Path) -> None:
     registry = ModelRegistry()
     keep = registry.register_baseline(sk_model_dir, "churn")
