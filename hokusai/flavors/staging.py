@@ -116,10 +116,8 @@ def _options(
 ) -> dict[str, Any]:
     """The flavor's ``save_model`` keyword arguments for this model."""
     chosen = given["serialization_format"]
-    if (
-        chosen is not None
-        and "serialization_format" not in inspect.signature(save_model).parameters
-    ):
+    named = inspect.signature(save_model).parameters
+    if chosen is not None and "serialization_format" not in named:
         raise InvalidInputError(
             f"serialization_format={chosen!r}: MLflow's {flavor.name} flavor saves a "
             f"{type(model).__name__} in one format only.",
@@ -130,7 +128,13 @@ def _options(
         "input_example": given["input_example"],
         # Known here; MLflow would otherwise re-import the model in a subprocess to infer them.
         "pip_requirements": requirements(model, flavor.distributions),
-        **(dict(flavor.without_example) if given["input_example"] is None else {}),
+        # Only options the installed release names: an older save_model may pass unknown
+        # keywords on to the framework (3.9's pytorch flavor to torch.save, which refuses them).
+        **(
+            {k: v for k, v in flavor.without_example if k in named}
+            if given["input_example"] is None
+            else {}
+        ),
         **({"serialization_format": chosen} if chosen is not None else {}),
     }
     if flavor.skops_trusted_packages:

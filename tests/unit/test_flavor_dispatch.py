@@ -121,3 +121,34 @@ def test_a_format_for_a_flavor_that_saves_in_one_format_only_is_refused() -> Non
     with refused as info, staged(Echo(), serialization_format="cloudpickle"):
         pass
     assert "pyfunc" in str(info.value) and "Leave serialization_format out" in str(info.value)
+
+
+@pytest.mark.parametrize("takes_the_format", [True, False])
+def test_a_format_option_goes_only_to_a_save_model_that_names_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, takes_the_format: bool
+) -> None:
+    # MLflow 3.9's pytorch save_model has no serialization_format (it hands **kwargs on to
+    # torch.save, which refuses it); later releases take it, and need "pickle" without an
+    # input example.
+    import types
+
+    seen: dict[str, object] = {}
+
+    def save_with_format(pytorch_model, path, serialization_format=None, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(kwargs, serialization_format=serialization_format)
+
+    def save_without_format(pytorch_model, path, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(kwargs)
+
+    fake = types.ModuleType("mlflow.pytorch")
+    fake.save_model = save_with_format if takes_the_format else save_without_format  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "mlflow.pytorch", fake)
+    module = stand_in("torch.nn.modules.module.Module")
+
+    with staged(module()):
+        pass
+
+    if takes_the_format:
+        assert seen["serialization_format"] == "pickle"
+    else:
+        assert "serialization_format" not in seen
