@@ -14,6 +14,9 @@ supported MLflow (the ``tests`` and ``tests-floor`` nox sessions).
   subclassed so one client's requests go through its registry's transport.
 - ``validation_rule``: MLflow's server-side validation functions, found by what the installed
   release calls them (``hokusai.testing``'s fake applies them).
+- ``server_does``: whether the installed release's tracking server makes one of the checks
+  that changed between supported releases (``server_source.SERVER_CHANGES``), read from the
+  server's source, which the skinny client ships but cannot import.
 - ``auth_provider_registry``: where MLflow keeps its request auth providers (the package's
   ``mlflow.request_auth_provider`` entry point is the public way; a source tree without the
   installed entry point registers here).
@@ -34,6 +37,7 @@ from mlflow.utils import validation
 
 from hokusai import mlflow_version
 from hokusai.errors import UnsupportedMlflowError
+from hokusai.mlflow_internals.server_source import server_does
 
 _TRACKING_CLIENT_MODULE = "mlflow.tracking._tracking_service.client"
 _REGISTRY_CLIENT_MODULE = "mlflow.tracking._model_registry.client"
@@ -176,6 +180,7 @@ __all__ = [
     "TrackingServiceClient",
     "auth_provider_registry",
     "guess_mime_type",
+    "server_does",
     "set_service_clients",
     "validate_model_version_tag",
     "validation_rule",

@@ -1,4 +1,5 @@
-"""What MLflow's artifact client talks to: the proxied artifact service and server-info.
+"""What MLflow's artifact client talks to: the proxied artifact service and server-info
+(where the installed release's server has it).
 
 As with ``mlflow server --serve-artifacts``, an ``mlflow-artifacts:/<path>`` URI is served
 under ``/api/2.0/mlflow-artifacts/artifacts/<path>``: PUT stores the request body, GET
@@ -12,6 +13,7 @@ from urllib.parse import unquote
 
 from mlflow.version import VERSION as MLFLOW_VERSION
 
+from hokusai.testing import mlflow_rules as rules
 from hokusai.testing.fake_api import (
     ARTIFACTS_ROOT,
     ApiReply,
@@ -39,9 +41,13 @@ SERVER_INFO: JsonDict = {
 }
 
 
-@route("GET", "/api/3.0/mlflow/server-info")
 def _server_info(store: MlflowStore, request: ApiRequest) -> JsonDict:
     return dict(SERVER_INFO)
+
+
+# An MLflow 3.9 server has no such endpoint (nor does its client ask for one).
+if rules.serves_server_info:
+    route("GET", "/api/3.0/mlflow/server-info")(_server_info)
 
 
 @route("GET", "/version")

@@ -96,8 +96,8 @@ def _check_version_filter(clauses: list[fake_search.Clause]) -> None:
         elif clause.kind != "attribute":
             raise invalid(f"Invalid token type: {clause.kind}")
         elif clause.key in utils.NUMERIC_ATTRIBUTES:
-            if clause.op not in utils.VALID_NUMERIC_ATTRIBUTE_COMPARATORS or not _whole(
-                clause.value
+            if clause.op not in utils.VALID_NUMERIC_ATTRIBUTE_COMPARATORS or (
+                rules.version_number_must_be_whole and not _whole(clause.value)
             ):
                 raise invalid(f"Invalid filter on numeric attribute {clause.key}: {clause.op}")
         elif clause.op not in utils.VALID_STRING_ATTRIBUTE_COMPARATORS or (
@@ -225,7 +225,8 @@ def _get_by_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
     if alias not in model.aliases:
         # MLflow's SQL store answers INVALID_PARAMETER_VALUE (400) here, not a 404.
         raise invalid(f"Registered model alias {alias} not found.")
-    return {"model_version": model.version_json(model.versions[model.aliases[alias]])}
+    version = store.model_version(model.name, str(model.aliases[alias]))  # 3.9: maybe deleted
+    return {"model_version": model.version_json(version)}
 
 
 @route("GET", "registered-models/get-latest-versions")
@@ -256,6 +257,8 @@ def _check_source(store: MlflowStore, source: str, run_id: str, model_id: str) -
         )
     if ".." in source.split("/"):
         raise invalid(f"Invalid model version source: '{source}'.")
+    if not rules.source_in_run_or_model:
+        return
     if source.startswith(ARTIFACTS_SCHEME) and not any(
         _within(source, r) for r in _artifact_roots(store, run_id, model_id)
     ):
@@ -343,8 +346,10 @@ def _delete_model_version(store: MlflowStore, request: ApiRequest) -> JsonDict:
     version = _version(store, request)
     model = store.registered_model(version.name)
     del model.versions[version.version]
-    for alias in model.aliases_of(version.version):
-        del model.aliases[alias]
+    # An MLflow 3.9 server keeps the aliases, pointing at the missing version.
+    if rules.deleted_version_drops_aliases:
+        for alias in model.aliases_of(version.version):
+            del model.aliases[alias]
     model.touch()
     return {}
 

@@ -16,7 +16,7 @@ from typing import cast
 from mlflow.entities.model_registry import model_version_stages
 from mlflow.utils import uri
 
-from hokusai.mlflow_internals import validation_rule
+from hokusai.mlflow_internals import server_does, validation_rule
 
 validate_experiment_name = validation_rule("_validate_experiment_name")
 validate_experiment_artifact_location = validation_rule("_validate_experiment_artifact_location")
@@ -47,3 +47,9 @@ def model_version_number(version: str) -> int:
 
 canonical_stage = cast(Callable[[str], str], model_version_stages.get_canonical_stage)
 is_local_uri = cast(Callable[[str], bool], uri.is_local_uri)
+
+# Checks the installed release's server makes that an MLflow 3.9 server did not.
+source_in_run_or_model = server_does("source_in_run_or_model")
+version_number_must_be_whole = server_does("numeric_version_filter")
+deleted_version_drops_aliases = server_does("deleted_version_drops_aliases")
+serves_server_info = server_does("server_info_api")

@@ -342,8 +342,6 @@ def test_aliases_set_get_delete(registry_under_test: RegistryUnderTest) -> None:
     # An MLflow 3.9 server keeps listing the alias of a deleted version, and answers a look-up
     # through it as a missing version.
     on_3_9 = release(registry_under_test.mlflow_version)[:2] == (3, 9)
-    if on_3_9 and registry_under_test.kind == "fake":
-        pytest.xfail("known divergence (issue 19): on MLflow 3.9 the fake drops the alias")
     left, through_it = (
         ({"champion": "2"}, ("RESOURCE_DOES_NOT_EXIST", 404))
         if on_3_9

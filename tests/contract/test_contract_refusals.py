@@ -21,28 +21,11 @@ from tests.contract.conftest import RegistryUnderTest
 def test_refusals(registry_under_test: RegistryUnderTest, table: str, case: str) -> None:
     scenario = TABLES[table][case]
     version = registry_under_test.mlflow_version
-    if registry_under_test.kind == "fake" and case in FAKE_ANSWERS_AS_NEWER_SERVERS:
-        expected = scenario.expected_from(version)
-        if expected != scenario.expected:
-            pytest.xfail(
-                f"known divergence: on MLflow {version} the fake answers {case} as newer "
-                f"servers do, {scenario.expected}, not {expected} (issue 19)"
-            )
     api = Api(registry_under_test.tracking_uri, registry_under_test.key_for("alice"))
 
     response = scenario.act(api)
 
     assert outcome(response) == scenario.expected_from(version), response.text[:500]
-
-
-# Checks the fake writes by hand, after today's server, that an MLflow 3.9 server does not make.
-FAKE_ANSWERS_AS_NEWER_SERVERS = {
-    "run-experiment-id-number",
-    "source-other-run",
-    "source-missing-run",
-    "versions-version-number-text",
-    "server-info",
-}
 
 
 # Header forms against docs (hokusai-proxy-contract.md): the key travels as

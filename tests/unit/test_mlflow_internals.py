@@ -17,7 +17,7 @@ import pytest
 from mlflow.utils import validation
 
 from hokusai import ModelRegistry, UnsupportedMlflowError, mlflow_internals, mlflow_version
-from hokusai.mlflow_internals import routes
+from hokusai.mlflow_internals import routes, server_source
 
 PACKAGE = Path(__file__).resolve().parents[2] / "hokusai"
 # A private MLflow module in an import, an underscore name imported from MLflow, or an
@@ -173,3 +173,20 @@ def test_the_pattern_would_catch_what_the_issue_found() -> None:
         "providers = registry._request_auth_provider_registry",
     ]:
         assert PRIVATE_MLFLOW.search(line), line
+
+
+@pytest.mark.parametrize("change", list(server_source.SERVER_CHANGES))
+def test_each_server_change_is_read_from_the_installed_server(change: str) -> None:
+    # A release that moves the function would silently fall back to the newest behaviour.
+    assert server_source.found_in(server_source.SERVER_CHANGES[change]) is not None
+    # Every supported release after 3.9 makes them all; 3.9's server made none.
+    on_3_9 = mlflow_version.release(mlflow.__version__)[:2] == (3, 9)
+    assert mlflow_internals.server_does(change) is not on_3_9
+
+
+def test_a_server_change_whose_code_is_gone_is_taken_as_the_newest_behaviour() -> None:
+    moved = server_source.ServerChange("mlflow.server.handlers", "_no_such_handler", ("x",))
+    elsewhere = server_source.ServerChange("mlflow.no_such_module", "f", ("x",), newest=False)
+
+    assert server_source.makes(moved) is True
+    assert server_source.makes(elsewhere) is False
