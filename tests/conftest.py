@@ -141,3 +141,16 @@ def fake() -> Iterator[object]:
 
     with FakeRegistryServer(keys=load_keys(FIXTURES / "keys.json")) as server:
         yield server
+
+
+@pytest.fixture
+def mlflow_global_restored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """For user code that sets MLflow's process-wide tracking URI and starts runs: both
+    are put back. They run in a scratch directory, where MLflow's default store lands."""
+    import mlflow
+
+    monkeypatch.chdir(tmp_path)
+    yield
+    while mlflow.active_run() is not None:
+        mlflow.end_run("FAILED")
+    mlflow.set_tracking_uri(None)

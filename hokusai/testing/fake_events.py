@@ -81,6 +81,8 @@ class FakeEventsApi:
 
     limit: EventLimit = field(default_factory=EventLimit)
     clock: Callable[[], float] = time.monotonic
+    # Told of each event taken: a server in another process keeps them where its tests can read.
+    on_received: Callable[[ReceivedEvent], None] | None = None
     _windows: dict[str, _Window] = field(default_factory=dict)
     _received: list[ReceivedEvent] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -115,8 +117,11 @@ class FakeEventsApi:
         if wait is not None:
             return _rate_limited(wait, self.limit)
         assert payload is not None
+        event = ReceivedEvent(payload, grant.user)
         with self._lock:
-            self._received.append(ReceivedEvent(payload, grant.user))
+            self._received.append(event)
+        if self.on_received is not None:
+            self.on_received(event)
         name, version = payload["model_name"], payload["version"]
         return ProxyAnswer(
             200,
