@@ -25,6 +25,7 @@ from hokusai.http_bounds import RegistryTransport
 from hokusai.models import (
     TAG_IDEMPOTENCY_KEY,
     TAG_LOGGED_MODEL_ID,
+    TAG_MLFLOW_RUN_ID,
     TAG_MODEL_ID,
     ModelRegistryEntry,
     ProbeResult,
@@ -238,6 +239,9 @@ class MlflowStoreBackend:
                 source=source,
                 run_id=run_id,
                 tags={
+                    # The platform reads a version's run from this tag; the SDK's own upload
+                    # makes the run here, so only here is it known.
+                    **({TAG_MLFLOW_RUN_ID: run_id} if run_id else {}),
                     **request.tags,
                     TAG_IDEMPOTENCY_KEY: request.idempotency_key,
                     **({TAG_LOGGED_MODEL_ID: logged_model_id} if logged_model_id else {}),

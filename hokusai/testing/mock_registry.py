@@ -22,6 +22,7 @@ from hokusai.errors import ModelNotFoundError
 from hokusai.flavors import uris
 from hokusai.models import (
     TAG_IDEMPOTENCY_KEY,
+    TAG_MLFLOW_RUN_ID,
     TAG_MODEL_ID,
     ModelRegistryEntry,
     ProbeResult,
@@ -88,14 +89,19 @@ class MockRegistryBackend:
             number = self._last_version.get(request.name, 0) + 1
             self._last_version[request.name] = number
             version = str(number)
-            tags = {**request.tags, TAG_IDEMPOTENCY_KEY: request.idempotency_key}
+            run_id = named.run_id if named else uuid.uuid4().hex
+            tags = {
+                TAG_MLFLOW_RUN_ID: run_id,
+                **request.tags,
+                TAG_IDEMPOTENCY_KEY: request.idempotency_key,
+            }
             entry = ModelRegistryEntry(
                 name=request.name,
                 version=version,
                 target="mock",
                 tracking_uri=MOCK_URI,
                 model_id=tags.get(TAG_MODEL_ID),
-                run_id=named.run_id if named else uuid.uuid4().hex,
+                run_id=run_id,
                 source=request.source.uri or f"{MOCK_URI}/models/{request.name}/{version}",
                 logged_model_id=named.logged_model_id if named else f"m-{uuid.uuid4().hex}",
                 tags=tags,

@@ -32,14 +32,6 @@ PLATFORM_TAGS = (
     "mlflow_run_id",
 )
 
-# A finding, not a choice: platform_tags.tokenized writes mlflow_run_id only for a runs:/ URI,
-# and the command uploads a file. Strict, so the mark goes when the tag comes.
-CLI_RUN_ID_TAG = pytest.mark.xfail(
-    strict=True,
-    reason="`hokusai model register` uploads a file: its version gets no mlflow_run_id tag "
-    "(platform_tags.tokenized tags only runs:/ URIs); the event does carry the version's run",
-)
-
 # The page's own step fails before any SDK call: MLflow saves scikit-learn models with skops when
 # it is installed (hokusai's [sklearn] and [quickstart] extras install it), and skops refuses a
 # RandomForest's tree type as untrusted unless log_model is given skops_trusted_types.
@@ -199,7 +191,6 @@ def fake_stack(fake: Any, monkeypatch: pytest.MonkeyPatch, mlflow_global_restore
     return Stack(fake.tracking_uri, KEYS["alice"], lambda: fake.registration_events)
 
 
-@CLI_RUN_ID_TAG
 @pytest.mark.parametrize("flow", sorted(platform_flows.CLI_FLOWS))
 def test_the_pages_cli_flow(
     flow: str, fake_stack: Stack, sk_model: Any, capsys: pytest.CaptureFixture[str]

@@ -13,7 +13,6 @@ import pytest
 from fixtures.real_server import RealServer
 from tests.compat import platform_flows
 from tests.compat.test_platform_flows import (
-    CLI_RUN_ID_TAG,
     ITEM_3,
     SKOPS_REFUSES_RANDOM_FOREST,
     Stack,
@@ -37,7 +36,6 @@ def real_stack(
     return Stack(live_server.tracking_uri, key, live_server.registration_events)
 
 
-@CLI_RUN_ID_TAG
 @pytest.mark.parametrize("flow", sorted(platform_flows.CLI_FLOWS))
 def test_the_pages_cli_flow(
     flow: str, real_stack: Stack, sk_model: Any, capsys: pytest.CaptureFixture[str]
