@@ -512,9 +512,10 @@ class ModelRegistry:
                 " The earlier SDK registered such a URI anyway, as a version whose files did "
                 "not exist; this one registers only models that are there.",
                 uri=self.tracking_uri,
-                hint=exc.hint
-                or "Log or register the model first (register_model(model, name) returns "
-                "its version), then pass its runs:/ or models:/ URI.",
+                hint="Log or register the model first (register_model(model, name) returns "
+                "its version; a run's model logged with mlflow.<flavor>.log_model is found in "
+                "this process's MLflow tracking store, mlflow.get_tracking_uri()), then pass "
+                "its runs:/ or models:/ URI.",
             ) from exc
         return replace(entry, event=self._announce(entry, options))
 
