@@ -201,7 +201,7 @@ def test_a_run_without_a_model_at_the_path_is_not_found(fake: Any, user_store: s
     with mlflow.start_run() as run:
         mlflow.log_metric("loss", 1.0)
     registry = ModelRegistry(fake.tracking_uri, api_key=KEY, mode="remote")
-    with pytest.raises(ModelNotFoundError, match="could not be read|holds no MLflow model"):
+    with pytest.raises(ModelNotFoundError, match=r"could not be read|holds no MLflow model"):
         registry.register_model(f"runs:/{run.info.run_id}/model", "empty")
 
 
