@@ -3,6 +3,7 @@ MLflow's process default store, not on the registry; registering its ``runs:/`` 
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Callable
@@ -251,3 +252,18 @@ def test_in_local_mode_the_run_is_copied_into_the_local_store(
     entry = registry.register_model(f"runs:/{_logged_run(sk_model)}/model", "local-copy")
     assert entry.target == "local" and entry.tags[TAG_COPIED_FROM_STORE] == user_store
     assert registry.load_model("local-copy", entry.version).predict(_iris()) is not None
+
+
+def test_during_an_outage_the_copy_waits_locally_and_sync_pushes_it_with_its_origin(
+    fake: Any, sk_model: Any, user_store: str
+) -> None:
+    run_id = _logged_run(sk_model, accuracy=0.8)
+    fake.go_down("refused")
+    registry = ModelRegistry(fake.tracking_uri, api_key=KEY, mode="auto")
+    entry = registry.register_model(f"runs:/{run_id}/model", "offline")
+    assert entry.pending_sync and entry.tags[TAG_COPIED_FROM_RUN] == run_id
+    fake.come_back()
+    assert registry.sync().counts["pushed"] == 1
+    [pushed] = fake.model_versions("offline")
+    assert pushed.tags[TAG_COPIED_FROM_RUN] == run_id
+    assert json.loads(pushed.tags["metrics"]) == {"accuracy": 0.8}
