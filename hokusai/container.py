@@ -21,6 +21,7 @@ from dependency_injector import containers, providers
 from hokusai import request_auth
 from hokusai.backends.mlflow_store import SEARCH_PAGE_SIZE, MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
+from hokusai.backends.user_runs import UserRuns
 from hokusai.classify import ErrorContext
 from hokusai.config import resolution
 from hokusai.config.sources import Setting
@@ -139,6 +140,15 @@ class Container(containers.DeclarativeContainer):
         retry=providers.Singleton(RetryPolicy, **retry_policy.kwargs),
     )
 
+    # The process's current MLflow tracking store, where a runs:/ URI the registry lacks is
+    # looked for (the user's own mlflow.start_run() runs); never the registry's own stores.
+    user_runs = providers.Singleton(
+        UserRuns,
+        providers.List(
+            tracking_config.provided.remote_uri.value, tracking_config.provided.local_uri.value
+        ),
+    )
+
     remote_store = providers.Singleton(
         MlflowStoreBackend,
         target="remote",
@@ -153,6 +163,7 @@ class Container(containers.DeclarativeContainer):
             _transport, tracking_config, environ, binding, retry=retry_policy
         ),
         page_size=search_page_size,
+        user_runs=user_runs,
     )
     local_store = providers.Singleton(
         MlflowStoreBackend,
@@ -165,6 +176,7 @@ class Container(containers.DeclarativeContainer):
         artifact_root=tracking_config.provided.local_artifact_root.value,
         transport=providers.Singleton(_transport, tracking_config, environ, None, local=True),
         page_size=search_page_size,
+        user_runs=user_runs,
     )
     mock_backend = providers.Singleton(store_for_home, tracking_config.provided.home.value)
 

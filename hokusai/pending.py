@@ -224,10 +224,16 @@ class PendingStore:
     def pending(self) -> list[PendingRegistration]:
         return [r for r in self.all() if r.status == "pending"]
 
-    def set_local_version(self, key: str, version: str) -> PendingRegistration:
-        """Complete a record written before its local registration (see ``local_version``)."""
+    def set_local_version(
+        self, key: str, version: str, tags: Mapping[str, str] | None = None
+    ) -> PendingRegistration:
+        """Complete a record written before its local registration (see ``local_version``).
+
+        ``tags``: the version's tags when the local registration added some (a run copied
+        from the user's tracking store), so the pushed version gets them too.
+        """
         record = self._required(key)
-        done = replace(record, local_version=version)
+        done = replace(record, local_version=version, tags=dict(tags) if tags else record.tags)
         self._write(done)
         self.release(key)
         return done

@@ -508,12 +508,14 @@ class ModelRegistry:
                 _queued_event.reset(token_scope)
         except ModelNotFoundError as exc:
             raise ModelNotFoundError(
-                f"model_uri {uri!r} names no model in the registry ({exc.message}). The earlier "
-                "SDK registered such a URI anyway, as a version whose files did not exist; this "
-                "one registers only models that are there.",
+                f"model_uri {uri!r} names no model in the registry ({exc.message.rstrip('.')})."
+                " The earlier SDK registered such a URI anyway, as a version whose files did "
+                "not exist; this one registers only models that are there.",
                 uri=self.tracking_uri,
                 hint="Log or register the model first (register_model(model, name) returns "
-                "its version), then pass its runs:/ or models:/ URI.",
+                "its version; a run's model logged with mlflow.<flavor>.log_model is found in "
+                "this process's MLflow tracking store, mlflow.get_tracking_uri()), then pass "
+                "its runs:/ or models:/ URI.",
             ) from exc
         return replace(entry, event=self._announce(entry, options))
 

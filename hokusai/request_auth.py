@@ -98,6 +98,10 @@ class _BindingTable:
         with self._lock:
             self._bindings.pop(binding.serial, None)
 
+    def origins(self) -> set[str]:
+        with self._lock:
+            return {_origin(b.prefix) for b in self._bindings.values()}
+
     def release_under(self, prefix: str) -> int:
         """Forget the bindings under ``prefix``; how many bindings remain."""
         with self._lock:
@@ -108,6 +112,8 @@ class _BindingTable:
 
     def lookup(self, url: str) -> tuple[Binding | None, ResponseLog | None]:
         """The binding for ``url`` and, when it was pinned, the log its answers go to."""
+        if _keyless.get():
+            return None, None
         active = _active.get()
         if active is not None and active.matches(url):
             return active, None
@@ -124,6 +130,34 @@ _table = _BindingTable()
 _active: contextvars.ContextVar[Binding | None] = contextvars.ContextVar(
     "hokusai_active_binding", default=None
 )
+_keyless: contextvars.ContextVar[bool] = contextvars.ContextVar("hokusai_keyless", default=False)
+
+
+def _origin(uri: str) -> str:
+    """Scheme, host and port, as ``_normalise`` writes them."""
+    parts = urlsplit(_normalise(uri))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def same_origin(uri: str, other: str) -> bool:
+    """Whether two http(s) URIs share scheme, host and port (any path)."""
+    return uri.startswith(("http://", "https://")) and _origin(uri) == _origin(other)
+
+
+def bound_origin(uri: str) -> bool:
+    """Whether a Hokusai key is bound anywhere on ``uri``'s origin, by any registry here."""
+    return uri.startswith(("http://", "https://")) and _origin(uri) in _table.origins()
+
+
+@contextmanager
+def keyless() -> Iterator[None]:
+    """Within this block, this thread's MLflow requests carry no Hokusai key, whatever the URL:
+    for reading a store that is not a registry's (the user's own tracking store)."""
+    token = _keyless.set(True)
+    try:
+        yield
+    finally:
+        _keyless.reset(token)
 
 
 def bind(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> Binding:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from hokusai import http_trace, locks
 from hokusai.backends.earlier_attempts import EarlierAttempts
+from hokusai.backends.user_runs import UserRuns
 from hokusai.classify import ErrorContext, from_mlflow
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, mask_keys
 from hokusai.flavors import uris
@@ -75,6 +76,7 @@ class MlflowStoreBackend:
         binding: Binding | None = None,
         transport: RegistryTransport | None = None,
         page_size: int = SEARCH_PAGE_SIZE,
+        user_runs: UserRuns | None = None,
     ) -> None:
         self._target: Literal["remote", "local"] = target
         self._uri = tracking_uri
@@ -87,6 +89,7 @@ class MlflowStoreBackend:
         self._binding = binding
         self._transport = transport
         self._page_size = page_size
+        self._user_runs = user_runs
         # Set once the client is routed through ``transport``: its artifacts then go through
         # the transport too, and independent requests may overlap (a stand-in client, or a
         # local database, gets its calls one at a time).
@@ -203,7 +206,14 @@ class MlflowStoreBackend:
         first_try = request.fresh_key and key not in self._tried
         self._tried.add(key)
         try:
-            entry = self._register(request, look_first=not first_try)
+            try:
+                entry = self._register(request, look_first=not first_try)
+            except ModelNotFoundError as missing:
+                if request.source.uri is None or self._user_runs is None:
+                    raise
+                # A run the user logged with MLflow's own API, in their own tracking store.
+                with self._user_runs.copied(request.source.uri, missing) as copy:
+                    entry = self._register(copy.applied_to(request), look_first=not first_try)
         except HokusaiError as error:
             error.idempotency_key = key
             raise

@@ -18,7 +18,13 @@ from hokusai.errors import (
     RegistryUnavailableError,
     mask_keys,
 )
-from hokusai.models import ModelRegistryEntry, ProbeResult, RegistrationRequest
+from hokusai.models import (
+    TAG_IDEMPOTENCY_KEY,
+    TAG_LOGGED_MODEL_ID,
+    ModelRegistryEntry,
+    ProbeResult,
+    RegistrationRequest,
+)
 from hokusai.notices import warn_once
 from hokusai.pending import PendingRegistration, PendingStore
 from hokusai.probe import CircuitBreaker
@@ -26,6 +32,9 @@ from hokusai.registry_status import first_target
 from hokusai.retry_policy import Kind, RetryPolicy, no_retries
 
 logger = logging.getLogger("hokusai")
+
+# Written by each registration for itself: sync writes its own on the remote version.
+_PER_REGISTRATION_TAGS = frozenset({TAG_IDEMPOTENCY_KEY, TAG_LOGGED_MODEL_ID})
 
 Policy = Literal["remote", "auto"]
 T = TypeVar("T")
@@ -183,7 +192,9 @@ class RoutedBackend:
                 raise
             if why is None:
                 return entry
-            self._pending.set_local_version(request.idempotency_key, str(entry.version))
+            # The local registration may have added tags (a copied run's origin and metrics).
+            kept = {k: v for k, v in entry.tags.items() if k not in _PER_REGISTRATION_TAGS}
+            self._pending.set_local_version(request.idempotency_key, str(entry.version), kept)
         finally:
             # The record was claimed when written (see PendingStore): any way out ends the
             # claim; after an interrupt the record stays for sync to resolve.
