@@ -150,6 +150,9 @@ def mlflow_global_restored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     import mlflow
 
     monkeypatch.chdir(tmp_path)
+    # MLflow keeps one store per tracking URI string for the process: the default relative
+    # sqlite:///mlflow.db would go on writing to the directory of the first test that used it.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     yield
     while mlflow.active_run() is not None:
         mlflow.end_run("FAILED")

@@ -249,10 +249,11 @@ class MlflowStoreBackend:
                 source=source,
                 run_id=run_id,
                 tags={
-                    # The platform reads a version's run from this tag; the SDK's own upload
-                    # makes the run here, so only here is it known.
-                    **({TAG_MLFLOW_RUN_ID: run_id} if run_id else {}),
                     **request.tags,
+                    # The platform reads a version's run from this tag. Only here is the run
+                    # known: the SDK's upload makes it, and a run copied from the user's own
+                    # store (or pushed by sync) has a new one on this registry.
+                    **({TAG_MLFLOW_RUN_ID: run_id} if run_id else {}),
                     TAG_IDEMPOTENCY_KEY: request.idempotency_key,
                     **({TAG_LOGGED_MODEL_ID: logged_model_id} if logged_model_id else {}),
                 },

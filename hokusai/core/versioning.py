@@ -128,9 +128,11 @@ class ModelVersionManager:
         version: str | None = None,
         auto_increment: Level | None = None,
         metadata: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, float] | None = None,
     ) -> ModelRegistryEntry:
         """Register ``model`` as a baseline of ``model_type`` with version ``version``, or the
         latest version incremented at ``auto_increment`` (``1.0.0`` for the first).
+        ``metrics`` (new; the platform's guide passes them) become the version's metrics.
 
         The version is set on the model (``model.version``), as it always was, when the model
         takes attributes; any model the registry accepts (a directory, a URI) can be versioned.
@@ -147,7 +149,11 @@ class ModelVersionManager:
         with suppress(AttributeError, TypeError):
             model.version = own
         return self.registry.register_baseline(
-            model, model_type=model_type, metadata=metadata, tags={TAG_MODEL_VERSION: own}
+            model,
+            model_type=model_type,
+            metadata=metadata,
+            tags={TAG_MODEL_VERSION: own},
+            metrics=metrics,
         )
 
     def get_version_history(self, model_type: str) -> list[ModelRegistryEntry]:

@@ -290,6 +290,10 @@ def _create_model_version(store: MlflowStore, request: ApiRequest) -> JsonDict:
     source = request.required("source")
     run_id, model_id = request.text("run_id"), request.text("model_id")
     _check_source(store, source, run_id, model_id)
+    # As the server's store: a version of a logged model is of the run that logged it.
+    logged = model_id or (source[len("models:/") :] if source.startswith("models:/m-") else "")
+    if not run_id and logged:
+        run_id = store.logged_model(logged).source_run_id
     tags = _tags(request, rules.validate_model_version_tag)
     version = ModelVersion(
         name=model.name,

@@ -91,8 +91,8 @@ class MockRegistryBackend:
             version = str(number)
             run_id = named.run_id if named else uuid.uuid4().hex
             tags = {
-                TAG_MLFLOW_RUN_ID: run_id,
                 **request.tags,
+                TAG_MLFLOW_RUN_ID: run_id,
                 TAG_IDEMPOTENCY_KEY: request.idempotency_key,
             }
             entry = ModelRegistryEntry(

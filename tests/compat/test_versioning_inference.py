@@ -81,6 +81,10 @@ def test_version_manager_registers_lists_compares_and_rolls_back(
     assert directory.model_version == "3.0.0"
     with pytest.raises(VersioningException, match="both"):
         manager.register_version(_model(), "churn", version="3.0.0", auto_increment="patch")
+    # The platform's registration guide passes the measured metrics (the earlier SDK refused
+    # them with a TypeError): they are the version's metrics.
+    measured = manager.register_version(sk_model_dir, "churn", "4.0.0", metrics={"f1_score": 0.7})
+    assert measured.metrics == {"f1_score": 0.7}
 
 
 def _pipeline(sk_model: Any) -> HokusaiInferencePipeline:

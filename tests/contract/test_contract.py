@@ -31,6 +31,7 @@ from hokusai import (
 )
 from hokusai.mlflow_version import release
 from hokusai.models import TAG_IDEMPOTENCY_KEY
+from tests.contract.api import Api
 from tests.contract.conftest import RegistryUnderTest
 
 API = "/api/2.0/mlflow"
@@ -437,3 +438,26 @@ def test_sdk_errors_never_carry_the_key(
 
     key = registry_under_test.key_for("reader")
     assert key is not None and key not in str(caught.value) and key not in repr(caught.value)
+
+
+def test_a_version_of_a_logged_model_takes_the_models_run(
+    registry_under_test: RegistryUnderTest,
+) -> None:
+    # What MLflow's log_model(..., registered_model_name=...) sends: the logged model as the
+    # source, no run. The server fills the run in from the logged model.
+    api = Api(registry_under_test.tracking_uri, registry_under_test.key_for("alice"))
+    experiment_id = api.experiment()
+    run_id = api.run(experiment_id)
+    logged = api.ok(
+        "POST",
+        "logged-models",
+        {"experiment_id": experiment_id, "name": "model", "source_run_id": run_id},
+    )["model"]["info"]
+    name = api.model()
+    body = {
+        "name": name,
+        "source": f"models:/{logged['model_id']}",
+        "model_id": logged["model_id"],
+    }
+    version = api.ok("POST", "model-versions/create", body)["model_version"]
+    assert version["run_id"] == run_id

@@ -13,7 +13,7 @@ import pytest
 from fixtures.real_server import RealServer
 from tests.compat import platform_flows
 from tests.compat.test_platform_flows import (
-    ITEM_3,
+    PAGE_SETS_THE_TOKEN,
     SKOPS_REFUSES_RANDOM_FOREST,
     Stack,
     check_cli_flow,
@@ -32,6 +32,7 @@ def real_stack(
 ) -> Stack:
     key = live_server.key_for("alice")
     monkeypatch.setenv("HOKUSAI_API_KEY", key)
+    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)  # undone after the test
     monkeypatch.setenv("HOKUSAI_TRACKING_URI", live_server.tracking_uri)
     return Stack(live_server.tracking_uri, key, live_server.registration_events)
 
@@ -52,16 +53,18 @@ def test_the_pages_cli_flow_that_cannot_run_is_refused_with_why(
     assert len(real_stack.events()) == before
 
 
-@ITEM_3
+@SKOPS_REFUSES_RANDOM_FOREST
 def test_the_quickstart_sdk_flow(real_stack: Stack) -> None:
     check_quickstart(real_stack)
 
 
+@PAGE_SETS_THE_TOKEN
 @SKOPS_REFUSES_RANDOM_FOREST
 def test_the_registration_guide_option_b(real_stack: Stack) -> None:
     check_option_b(real_stack)
 
 
+@PAGE_SETS_THE_TOKEN
 @SKOPS_REFUSES_RANDOM_FOREST
 def test_the_registration_guide_option_c_tags_the_run_not_the_version(real_stack: Stack) -> None:
     check_option_c(real_stack)
