@@ -56,7 +56,7 @@ def _binding(config: TrackingConfig) -> request_auth.Binding | None:
     )
 
 
-def _transport(
+def registry_transport(
     config: TrackingConfig,
     environ: Mapping[str, str],
     binding: request_auth.Binding | None,
@@ -150,7 +150,7 @@ class Container(containers.DeclarativeContainer):
         binding=binding,
         # A 429 is waited out on the refused request itself, within the same retry deadline.
         transport=providers.Singleton(
-            _transport, tracking_config, environ, binding, retry=retry_policy
+            registry_transport, tracking_config, environ, binding, retry=retry_policy
         ),
         page_size=search_page_size,
     )
@@ -163,7 +163,9 @@ class Container(containers.DeclarativeContainer):
         error_context=providers.Callable(_local_context, tracking_config),
         request_timeout=tracking_config.provided.request_timeout.value,
         artifact_root=tracking_config.provided.local_artifact_root.value,
-        transport=providers.Singleton(_transport, tracking_config, environ, None, local=True),
+        transport=providers.Singleton(
+            registry_transport, tracking_config, environ, None, local=True
+        ),
         page_size=search_page_size,
     )
     mock_backend = providers.Singleton(store_for_home, tracking_config.provided.home.value)
