@@ -71,7 +71,7 @@ def test_the_documented_flow_lands_on_the_registry_and_loads_back(
     before = _environ_without_mlflow_uri()
     with mlflow.start_run() as run:
         mlflow.log_metric("accuracy", 0.9)
-        mlflow.sklearn.log_model(_model(), name="model")
+        logged = mlflow.sklearn.log_model(_model(), name="model")
     version = mlflow.register_model(f"runs:/{run.info.run_id}/model", "churn")
     assert mlflow.get_run(run.info.run_id).data.metrics == {"accuracy": 0.9}
     assert _environ_without_mlflow_uri() == before
@@ -80,7 +80,9 @@ def test_the_documented_flow_lands_on_the_registry_and_loads_back(
 
     registry = ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"], mode="remote")
     entry = registry.register_tokenized_model(
-        model_uri=f"models:/churn/{version.version}",
+        # What log_model returned (models:/<model id>). A runs:/ URI of an MLflow 3 logged
+        # model registers the run's own (empty) artifact directory instead.
+        model_uri=logged.model_uri,
         model_name="churn",
         token_id="CHURN",
         metric_name="accuracy",
