@@ -141,3 +141,19 @@ def fake() -> Iterator[object]:
 
     with FakeRegistryServer(keys=load_keys(FIXTURES / "keys.json")) as server:
         yield server
+
+
+@pytest.fixture
+def mlflow_tracking_uri() -> Iterator[None]:
+    """For tests that set MLflow's tracking URI, process-wide (``hokusai://`` examples): it is
+    put back to MLflow's default afterwards. The ``hokusai`` scheme is registered by hand,
+    as the floor venv runs this source tree without its installed entry points."""
+    import mlflow
+
+    from hokusai import uri_scheme
+
+    uri_scheme.register()
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]

@@ -12,15 +12,15 @@ import pytest
 from sklearn.linear_model import LinearRegression
 
 from fixtures.real_server import RealServer
-from hokusai import ModelRegistry, uri_scheme
+from hokusai import ModelRegistry
 
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.usefixtures("mlflow_tracking_uri")
 def test_the_documented_flow_on_hokusai_uri_lands_and_loads_back(
     live_server: RealServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    uri_scheme.register()  # a source tree on PYTHONPATH has no installed entry points
     monkeypatch.setenv("HOKUSAI_TRACKING_URI", live_server.tracking_uri)
     monkeypatch.setenv("HOKUSAI_API_KEY", live_server.key_for("alice"))
     name = f"own-runs-{uuid.uuid4().hex[:8]}"
@@ -30,31 +30,27 @@ def test_the_documented_flow_on_hokusai_uri_lands_and_loads_back(
     environ_before = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     # A profile of its own: MLflow keeps one store per tracking URI for the process.
     mlflow.set_tracking_uri(f"hokusai://it-{uuid.uuid4().hex[:8]}")
-    try:
-        with mlflow.start_run() as run:
-            mlflow.log_metric("accuracy", 0.9)
-            logged = mlflow.sklearn.log_model(model, name="model")
-        version = mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
-        assert {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} == (
-            environ_before
-        )
+    with mlflow.start_run() as run:
+        mlflow.log_metric("accuracy", 0.9)
+        logged = mlflow.sklearn.log_model(model, name="model")
+    version = mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
+    assert version.version in ("1", 1)
+    assert {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} == environ_before
 
-        with ModelRegistry(
-            live_server.tracking_uri, api_key=live_server.key_for("alice"), mode="remote"
-        ) as registry:
-            entry = registry.register_tokenized_model(
-                # What log_model returned (models:/<model id>). A runs:/ URI of an MLflow 3 logged
-                # model registers the run's own (empty) artifact directory instead.
-                model_uri=logged.model_uri,
-                model_name=name,
-                token_id="OWNRUNS",
-                metric_name="accuracy",
-                baseline_value=0.9,
-                notify_site=False,
-            )
-        loaded = mlflow.pyfunc.load_model(f"models:/{name}/{entry['version']}")
-    finally:
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+    with ModelRegistry(
+        live_server.tracking_uri, api_key=live_server.key_for("alice"), mode="remote"
+    ) as registry:
+        entry = registry.register_tokenized_model(
+            # What log_model returned (models:/<model id>). A runs:/ URI of an MLflow 3 logged
+            # model registers the run's own (empty) artifact directory instead.
+            model_uri=logged.model_uri,
+            model_name=name,
+            token_id="OWNRUNS",
+            metric_name="accuracy",
+            baseline_value=0.9,
+            notify_site=False,
+        )
+    loaded = mlflow.pyfunc.load_model(f"models:/{name}/{entry['version']}")
     assert loaded.predict(features).round(6).tolist() == [1.0, 2.0, 3.0]
     ours = live_server.requests()[seen_before:]
     assert any("mlflow-artifacts" in r.path and r.method == "PUT" for r in ours)
