@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from hokusai.config import keys, resolution
 from hokusai.config.tracking import TrackingConfig
-from hokusai.errors import AuthenticationError, ConfigurationError
+from hokusai.errors import AuthenticationError, ConfigurationError, mask_keys
 from hokusai.http_bounds import RegistryTransport
 
 SCHEME = "hokusai"
@@ -46,17 +46,17 @@ _LOCATION_FIELDS = frozenset({"artifact_uri", "artifact_location", "source"})
 def profile_of(uri: str) -> str | None:
     """The stored-key profile a ``hokusai://[<profile>]`` tracking or registry URI names."""
     parts = urlsplit(uri)
-    if parts.scheme != SCHEME or parts.path.strip("/") or parts.query or parts.fragment:
-        raise ConfigurationError(
-            f"{uri!r} is not a Hokusai tracking URI.",
-            hint="Use hokusai:// (the configured registry and key) or hokusai://<profile> "
-            "(a key stored with `hokusai login --profile <profile>`).",
-        )
     if "@" in parts.netloc or ":" in parts.netloc:
         raise ConfigurationError(
             "A hokusai:// URI names a profile only; a key or password in it would show up in "
             "logs and error messages.",
             hint="Run `hokusai login --profile <name>` and use hokusai://<name>.",
+        )
+    if parts.scheme != SCHEME or parts.path.strip("/") or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{mask_keys(uri)!r} is not a Hokusai tracking URI.",
+            hint="Use hokusai:// (the configured registry and key) or hokusai://<profile> "
+            "(a key stored with `hokusai login --profile <profile>`).",
         )
     return parts.netloc or None
 
@@ -130,7 +130,7 @@ class ArtifactLocations:
         return _rewrite(body, self.to_client)
 
 
-def _rewrite(body: Any, change: Any, field: str | None = None) -> Any:
+def _rewrite(body: Any, change: Callable[[str], str], field: str | None = None) -> Any:
     if isinstance(body, dict):
         return {name: _rewrite(value, change, name) for name, value in body.items()}
     if isinstance(body, list):

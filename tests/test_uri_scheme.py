@@ -170,7 +170,11 @@ def test_the_profile_in_the_uri_picks_the_key_hokusai_login_stored(
 
 @pytest.mark.parametrize(
     "uri",
-    ["hokusai://work/experiments", "hokusai://me:hk_live_x@work", "hokusai://work?key=x"],
+    [
+        "hokusai://work/experiments",
+        "hokusai://me:hk_live_x@work/experiments",
+        "hokusai://work?api_key=hk_live_x",
+    ],
 )
 def test_a_uri_that_is_more_than_a_profile_is_refused(uri: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
