@@ -57,7 +57,7 @@ def _binding(config: TrackingConfig) -> request_auth.Binding | None:
     )
 
 
-def _transport(
+def registry_transport(
     config: TrackingConfig,
     environ: Mapping[str, str],
     binding: request_auth.Binding | None,
@@ -160,7 +160,7 @@ class Container(containers.DeclarativeContainer):
         binding=binding,
         # A 429 is waited out on the refused request itself, within the same retry deadline.
         transport=providers.Singleton(
-            _transport, tracking_config, environ, binding, retry=retry_policy
+            registry_transport, tracking_config, environ, binding, retry=retry_policy
         ),
         page_size=search_page_size,
         user_runs=user_runs,
@@ -174,7 +174,9 @@ class Container(containers.DeclarativeContainer):
         error_context=providers.Callable(_local_context, tracking_config),
         request_timeout=tracking_config.provided.request_timeout.value,
         artifact_root=tracking_config.provided.local_artifact_root.value,
-        transport=providers.Singleton(_transport, tracking_config, environ, None, local=True),
+        transport=providers.Singleton(
+            registry_transport, tracking_config, environ, None, local=True
+        ),
         page_size=search_page_size,
         user_runs=user_runs,
     )

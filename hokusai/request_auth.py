@@ -315,6 +315,12 @@ def _register_provider() -> None:
         _registered = True
 
 
+def fixed_binding(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> Binding:
+    """A binding outside the process's table: it reaches MLflow's requests only through a
+    ``BearerAuth`` built on it, and needs no ``MLFLOW_TRACKING_AUTH`` switch."""
+    return Binding(_normalise(uri), key, allow_insecure_http, serial=0)
+
+
 def auth_for(uri: str, key: ApiKey, *, allow_insecure_http: bool = False) -> BearerAuth:
     """A ``requests`` auth for the SDK's own calls (the probe), with the same scoping rules."""
-    return BearerAuth(Binding(_normalise(uri), key, allow_insecure_http, serial=0))
+    return BearerAuth(fixed_binding(uri, key, allow_insecure_http=allow_insecure_http))

@@ -157,3 +157,19 @@ def mlflow_global_restored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     while mlflow.active_run() is not None:
         mlflow.end_run("FAILED")
     mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture
+def mlflow_tracking_uri() -> Iterator[None]:
+    """For tests that set MLflow's tracking URI, process-wide (``hokusai://`` examples): it is
+    put back to MLflow's default afterwards. The ``hokusai`` scheme is registered by hand,
+    as the floor venv runs this source tree without its installed entry points."""
+    import mlflow
+
+    from hokusai import uri_scheme
+
+    uri_scheme.register()
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]

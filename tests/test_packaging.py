@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib.metadata import distribution
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -80,6 +82,27 @@ def test_both_console_scripts_run_the_same_command_line() -> None:
     # The earlier package installed `hokusai` and `hokusai-ml-platform`; scripts use either.
     scripts = {e.name: e.value for e in DIST.entry_points if e.group == "console_scripts"}
     assert scripts["hokusai"] == scripts["hokusai-ml-platform"] == "hokusai.cli.main:main"
+
+
+def test_mlflow_finds_the_hokusai_uri_scheme_through_the_installed_entry_points(
+    tmp_path: Path,
+) -> None:
+    # A fresh interpreter, nothing registered by hand: MLflow builds a hokusai:// store, which
+    # asks for a key before any request.
+    script = (
+        "from mlflow import MlflowClient\n"
+        "try:\n"
+        "    MlflowClient('hokusai://').search_experiments()\n"
+        "except Exception as error:\n"
+        "    print(type(error).__name__)\n"
+    )
+    env = {**os.environ, "HOKUSAI_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.stdout.strip() == "AuthenticationError", result.stderr[-2000:]
+    groups = {e.group: e.value for e in DIST.entry_points if e.name == "hokusai"}
+    assert groups["mlflow.artifact_repository"] == "hokusai.uri_scheme:artifact_repository"
 
 
 def test_the_documented_ml_extra_installs_what_registering_a_sklearn_model_needs() -> None:

@@ -20,6 +20,8 @@ supported MLflow (the ``tests`` and ``tests-floor`` nox sessions).
 - ``auth_provider_registry``: where MLflow keeps its request auth providers (the package's
   ``mlflow.request_auth_provider`` entry point is the public way; a source tree without the
   installed entry point registers here).
+- ``store_registries``: where MLflow keeps its tracking store, model registry store and
+  artifact repository builders by URI scheme (the same, for the ``hokusai://`` scheme).
 """
 
 from __future__ import annotations
@@ -156,6 +158,25 @@ def auth_provider_registry() -> Any:
     return _found["auth_providers"]
 
 
+_STORE_REGISTRIES = (
+    ("mlflow.tracking._tracking_service.utils", "_tracking_store_registry"),
+    ("mlflow.tracking._model_registry.utils", "_get_store_registry"),
+    ("mlflow.store.artifact.artifact_repository_registry", "_artifact_repository_registry"),
+)
+
+
+def store_registries() -> tuple[Any, Any, Any]:
+    """MLflow's tracking store, model registry store and artifact repository registries (each
+    has ``register(scheme, builder)``)."""
+    missing: list[str] = []
+    found = [_module_attribute(module, name, missing) for module, name in _STORE_REGISTRIES]
+    if missing:
+        raise _unsupported(missing)
+    tracking, registry_of, artifacts = found
+    # The model registry's is built on first use.
+    return tracking, registry_of(), artifacts
+
+
 def validation_rule(*names: str) -> Callable[..., Any]:
     """MLflow's validation function under the first of ``names`` the installed release has.
 
@@ -182,6 +203,7 @@ __all__ = [
     "guess_mime_type",
     "server_does",
     "set_service_clients",
+    "store_registries",
     "validate_model_version_tag",
     "validation_rule",
 ]

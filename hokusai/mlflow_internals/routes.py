@@ -24,7 +24,7 @@ import json
 import os
 import posixpath
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from mlflow import MlflowClient
@@ -60,6 +60,26 @@ _ARTIFACTS_ENDPOINT = "/mlflow-artifacts/artifacts"
 UPLOADS_AT_ONCE = 4
 
 
+class Translation(Protocol):
+    """Rewrites request and answer bodies (JSON, as dicts) between a store's caller and the
+    server: e.g. artifact locations in a URI scheme the caller resolves differently."""
+
+    def outgoing(self, body: Any) -> Any: ...
+
+    def incoming(self, body: Any) -> Any: ...
+
+
+class _Unchanged:
+    def outgoing(self, body: Any) -> Any:
+        return body
+
+    def incoming(self, body: Any) -> Any:
+        return body
+
+
+UNCHANGED: Translation = _Unchanged()
+
+
 def call_endpoint(
     transport: RegistryTransport,
     endpoint: str,
@@ -67,26 +87,28 @@ def call_endpoint(
     json_body: str | None,
     response_proto: Any,
     extra_headers: dict[str, str] | None = None,
+    translation: Translation = UNCHANGED,
 ) -> Any:
     """``mlflow.utils.rest_utils.call_endpoint``, over the registry's transport."""
-    body = json.loads(json_body) if json_body is not None else None
+    body = translation.outgoing(json.loads(json_body)) if json_body is not None else None
     payload = {"params": body} if method == "GET" else {"json": body}
     headers = {**resolve_request_headers(), **(extra_headers or {})}
     response = transport.answer(method, endpoint, headers=headers, **payload)
     response = verify_rest_response(response, endpoint)
     if response.status_code == 204:
         return response_proto
-    parse_dict(js_dict=json.loads(response.text), message=response_proto)
+    parse_dict(js_dict=translation.incoming(json.loads(response.text)), message=response_proto)
     return response_proto
 
 
 class _RoutedStore:
     """MLflow's ``RestStore`` constructor, plus the transport its requests go through."""
 
-    def __init__(self, transport: RegistryTransport) -> None:
+    def __init__(self, transport: RegistryTransport, translation: Translation = UNCHANGED) -> None:
         # MLflow's own host credentials stay available to the store code that reads them.
         super().__init__(lambda: get_default_host_creds(transport.base_uri))  # type: ignore[call-arg]
         self._hokusai_transport = transport
+        self._hokusai_translation = translation
 
 
 class RoutedTrackingStore(_RoutedStore, TrackingRestStore):  # type: ignore[misc]
@@ -106,6 +128,7 @@ class RoutedTrackingStore(_RoutedStore, TrackingRestStore):  # type: ignore[misc
             method,
             json_body,
             response_proto or api.Response(),
+            translation=self._hokusai_translation,
         )
 
 
@@ -133,6 +156,7 @@ class RoutedRegistryStore(_RoutedStore, RegistryRestStore):
                     json_body,
                     response_proto,
                     extra_headers,
+                    self._hokusai_translation,
                 )
             except RestException as exc:
                 if exc.error_code != ErrorCode.Name(ENDPOINT_NOT_FOUND) or i == len(endpoints) - 1:

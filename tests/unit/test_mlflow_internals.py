@@ -47,6 +47,7 @@ def test_every_internal_part_is_found_on_this_release() -> None:
     providers = mlflow_internals.auth_provider_registry()
     assert callable(providers.register)
     assert all(callable(provider.get_name) for provider in providers)
+    assert all(callable(registry.register) for registry in mlflow_internals.store_registries())
 
 
 def test_a_routed_client_uses_the_service_clients_it_was_given() -> None:
