@@ -243,7 +243,7 @@ PYTHON_CASES = [
 
 
 @pytest.mark.parametrize(("block", "name"), PYTHON_CASES)
-@pytest.mark.usefixtures("restored_logging", "mlflow_tracking_uri")
+@pytest.mark.usefixtures("restored_logging", "mlflow_tracking_uri", "mlflow_global_restored")
 def test_python_example(
     block: Block,
     name: str | None,

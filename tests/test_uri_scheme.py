@@ -74,8 +74,7 @@ def test_the_documented_flow_lands_on_the_registry_and_loads_back(
 
     registry = ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"], mode="remote")
     entry = registry.register_tokenized_model(
-        # What log_model returned (models:/<model id>). A runs:/ URI of an MLflow 3 logged
-        # model registers the run's own (empty) artifact directory instead.
+        # What log_model returned (models:/<model id>); the runs:/ form works too (below).
         model_uri=logged.model_uri,
         model_name="churn",
         token_id="CHURN",
@@ -200,3 +199,27 @@ def test_artifact_locations_translate_both_ways(server: str, client: str) -> Non
     assert (
         uri_scheme.ArtifactLocations(None).to_server("hokusai:/1/abc") == "mlflow-artifacts:/1/abc"
     )
+
+
+@pytest.mark.usefixtures("alice_env")
+def test_a_runs_uri_of_a_model_logged_on_the_registry_registers_that_model(
+    fake: FakeRegistryServer, hokusai_uri: str
+) -> None:
+    # The platform's documented form: runs:/<run>/model, for a model MLflow 3 logged as a
+    # logged model of that run (its files are not in the run's own artifact directory).
+    with mlflow.start_run() as run:
+        mlflow.sklearn.log_model(_model(), name="model")
+    registry = ModelRegistry(fake.tracking_uri, api_key=KEYS["alice"], mode="remote")
+    entry = registry.register_tokenized_model(
+        model_uri=f"runs:/{run.info.run_id}/model",
+        model_name="churn",
+        token_id="CHURN",
+        metric_name="accuracy",
+        baseline_value=0.9,
+        notify_site=False,
+    )
+    loaded = registry.load_model("churn", entry["version"])
+    registry.close()
+
+    assert entry["mlflow_run_id"] == run.info.run_id
+    assert loaded.predict(FEATURES).round(6).tolist() == [1.0, 2.0, 3.0]

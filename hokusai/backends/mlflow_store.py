@@ -433,7 +433,9 @@ class MlflowStoreBackend:
         """
         ref = uris.parse(uri)
         if ref.kind == "run":
-            client.get_run(ref.ref)
+            logged = _logged_model_at(client, client.get_run(ref.ref), uri)
+            if logged is not None:
+                return str(logged.artifact_location), ref.ref, str(logged.model_id)
             return uri, ref.ref, None
         if ref.kind == "logged_model":
             logged = client.get_logged_model(ref.ref)
@@ -690,3 +692,18 @@ def _logged_model_id(version: Any) -> str | None:
 def _schema_race(exc: Exception) -> bool:
     text = str(exc).lower()
     return "already exists" in text or "duplicate column" in text
+
+
+def _logged_model_at(client: Any, run: Any, uri: str) -> Any:
+    """The logged model ``runs:/<run>/<path>`` names, when the run logged one under that name.
+
+    MLflow 3's ``log_model`` keeps the files in the logged model's own location, not in the
+    run's artifact directory, which a ``runs:/`` version source would point at.
+    """
+    path = uri[len("runs:/") :].partition("/")[2].strip("/")
+    outputs = getattr(run, "outputs", None)
+    for output in getattr(outputs, "model_outputs", None) or ():
+        logged = client.get_logged_model(output.model_id)
+        if logged.name == path:
+            return logged
+    return None

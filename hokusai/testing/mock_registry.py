@@ -92,7 +92,7 @@ class MockRegistryBackend:
             run_id = named.run_id if named else uuid.uuid4().hex
             tags = {
                 **request.tags,
-                TAG_MLFLOW_RUN_ID: run_id,
+                **({TAG_MLFLOW_RUN_ID: run_id} if run_id else {}),
                 TAG_IDEMPOTENCY_KEY: request.idempotency_key,
             }
             entry = ModelRegistryEntry(
