@@ -58,21 +58,15 @@ def _iris() -> Any:
     return load_iris(return_X_y=True)[0][:5]
 
 
-def _forget_mlflow_stores() -> None:
-    """MLflow keeps the store it built for a URI string for the process; the default's
-    relative ``sqlite:///mlflow.db`` would still point into the directory of an earlier test
-    (on either end of the range). A user's process builds it once, in its own directory."""
-    from mlflow.tracking._tracking_service.registry import TrackingStoreRegistry
-
-    TrackingStoreRegistry._get_store_with_resolved_uri.cache_clear()
-
-
 def test_the_documented_flow_registers_the_run_and_the_model_predicts(
     fake: Any, sk_model: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:
-    # As the platform's docs write it: no tracking URI anywhere, only the key.
+    # As the platform's docs write it: only the key, and the run in MLflow's own store. That
+    # store is named here, absolute, because MLflow keeps one database engine per URI string
+    # for the process: the default relative sqlite:///mlflow.db would still open an earlier
+    # test's file. The integration test runs the flow with no tracking URI at all.
     monkeypatch.chdir(tmp_path)
-    _forget_mlflow_stores()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setenv("HOKUSAI_API_KEY", KEY)
     registry = ModelRegistry()
     assert registry.tracking_uri == fake.tracking_uri
