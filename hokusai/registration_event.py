@@ -38,7 +38,7 @@ from hokusai.config.urls import split_url
 from hokusai.errors import HokusaiError, InvalidInputError, NotificationError, mask_keys
 from hokusai.http_bounds import RegistryTransport
 from hokusai.mlflow_tls import TlsSettings
-from hokusai.models import INTERNAL_TAG_PREFIX, MEASUREMENT_TAGS, ModelRegistryEntry
+from hokusai.models import INTERNAL_TAG_PREFIX, MEASUREMENT_TAGS
 from hokusai.retry_policy import RetryPolicy
 
 EVENT_PATH = "/models/tokenized-registration-events"
@@ -176,29 +176,45 @@ def measurement_tags(values: Mapping[str, object]) -> dict[str, str]:
 
 
 def payload_for(
-    entry: ModelRegistryEntry, api_schema: Mapping[str, Any] | None = None
+    result: Mapping[str, Any],
+    api_schema: Mapping[str, Any] | None = None,
+    *,
+    model_uri: str | None = None,
 ) -> dict[str, Any]:
-    """The event body for a tokenized model's version, from its tags (the one source)."""
-    tags = {k: v for k, v in entry.tags.items() if not k.startswith(INTERNAL_TAG_PREFIX)}
+    """The event body for a tokenized model's version.
+
+    ``result`` is a ``ModelRegistryEntry`` (its fields read from its tags, the one source) or a
+    dict with the same keys, as the earlier SDK's ``register_tokenized_model`` returned.
+    """
+    name, version = result.get("model_name"), result.get("version")
+    tags = {
+        k: v for k, v in (result.get("tags") or {}).items() if not k.startswith(INTERNAL_TAG_PREFIX)
+    }
     body: dict[str, Any] = {
-        "model_name": entry.name,
-        "version": entry.version,
-        "token_id": entry["token_id"],
-        "proposal_identifier": entry["proposal_identifier"] or entry["token_id"],
-        "metric_name": entry["metric_name"],
-        "baseline_value": entry["baseline_value"],
-        "mlflow_run_id": entry["mlflow_run_id"],
-        "model_uri": f"models:/{entry.name}/{entry.version}",
+        "model_name": name,
+        "version": None if version is None else str(version),
+        "token_id": result.get("token_id"),
+        "proposal_identifier": result.get("proposal_identifier") or result.get("token_id"),
+        "metric_name": result.get("metric_name"),
+        "baseline_value": result.get("baseline_value"),
+        "mlflow_run_id": result.get("mlflow_run_id"),
+        "model_uri": model_uri or f"models:/{name}/{version}",
         "tags": tags,
     }
-    missing = [name for name in REQUIRED_FIELDS if body[name] in (None, "")]
-    if missing or not math.isfinite(body["baseline_value"] or 0.0):
+    missing = [field for field in REQUIRED_FIELDS if body[field] in (None, "")]
+    baseline = body["baseline_value"]
+    finite = (
+        isinstance(baseline, int | float)
+        and not isinstance(baseline, bool)
+        and math.isfinite(baseline)
+    )
+    if missing or not finite:
         raise InvalidInputError(
-            f"Version {entry.version} of {entry.name!r} lacks what a registration event needs "
-            f"({', '.join(missing) or 'a finite baseline_value'}).",
+            f"Version {version} of {name!r} lacks what a registration event needs "
+            f"({', '.join(missing) or 'a finite number as baseline_value'}).",
             hint="Register it with register_tokenized_model, which writes every field.",
         )
-    body.update({name: tags[name] for name in MEASUREMENT_TAGS if tags.get(name)})
+    body.update({field: result[field] for field in MEASUREMENT_TAGS if result.get(field)})
     if api_schema is not None:
         body["api_schema"] = dict(api_schema)
     return body
@@ -233,7 +249,7 @@ class EventSender:
         registered)."""
         base = self.endpoint(options)
         url = event_url(base.value)
-        name, version = str(payload["model_name"]), str(payload["version"])
+        name, version = str(payload.get("model_name")), str(payload.get("version"))
         ctx = ErrorContext(
             uri=url,
             key_source=self._config.credentials.source,
@@ -254,11 +270,7 @@ class EventSender:
             raise failed.error(typed.message if typed else str(exc), None, None) from exc
         if not 200 <= response.status_code < 300:
             raise failed.answered(response)
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        return answer if isinstance(answer, dict) else {}
+        return _answer(response)
 
     def _transport(self, base: str, timeout: float, ctx: ErrorContext) -> RegistryTransport:
         with self._lock:
@@ -279,6 +291,18 @@ class EventSender:
                 )
                 self._transports[(base, timeout)] = found
             return found
+
+
+def _answer(response: requests.Response) -> dict[str, Any]:
+    """The API's JSON object; a body that is not JSON as ``raw_response`` (the earlier SDK's
+    shape); nothing as an empty dict."""
+    if not response.content:
+        return {}
+    try:
+        answer = response.json()
+    except ValueError:
+        return {"raw_response": mask_keys(response.text)}
+    return answer if isinstance(answer, dict) else {}
 
 
 def resend_hint(name: str, version: str) -> str:

@@ -34,6 +34,20 @@ EARLIER_PATHS = [
     ("hokusai.auth.config", "AuthConfig"),
     ("hokusai.config", "get_mlflow_config"),
     ("hokusai.config.mlflow_setup", "MLflowSetup"),
+    *(
+        ("hokusai.core.notification", name)
+        for name in (
+            "DEFAULT_API_ENDPOINT",
+            "REGISTRATION_EVENT_PATH",
+            "MAX_ERROR_BODY_LENGTH",
+            "OPTIONAL_REGISTRATION_FIELDS",
+            "NotificationError",
+            "resolve_registration_event_api_endpoint",
+            "build_pipeline_registration_event_url",
+            "build_registration_event_payload",
+            "notify_pipeline_of_registration",
+        )
+    ),
 ]
 
 
@@ -78,7 +92,7 @@ def test_the_earlier_names_load_without_mlflow() -> None:
         "import sys, hokusai\n"
         "hokusai.ModelVersionManager, hokusai.HokusaiInferencePipeline\n"
         "hokusai.ExperimentManager, hokusai.PerformanceTracker\n"
-        "import hokusai.core.ab_testing, hokusai.auth.config\n"
+        "import hokusai.core.ab_testing, hokusai.auth.config, hokusai.core.notification\n"
         "print('mlflow' in sys.modules)"
     )
     result = subprocess.run(
