@@ -45,6 +45,7 @@ _TRACKING_CLIENT_MODULE = "mlflow.tracking._tracking_service.client"
 _REGISTRY_CLIENT_MODULE = "mlflow.tracking._model_registry.client"
 _MIME_MODULE = "mlflow.utils.mime_type_utils"
 _AUTH_REGISTRY_MODULE = "mlflow.tracking.request_auth.registry"
+_MODEL_URI_MODULE = "mlflow.store.artifact.utils.models"
 
 
 def _attribute(owner: Any, name: str, missing: list[str]) -> Any:
@@ -96,6 +97,7 @@ def _load() -> dict[str, Any]:
             _REGISTRY_CLIENT_MODULE, "ModelRegistryClient", missing
         ),
         "guess_mime_type": _module_attribute(_MIME_MODULE, "_guess_mime_type", missing),
+        "parse_model_uri": _module_attribute(_MODEL_URI_MODULE, "_parse_model_uri", missing),
         "auth_providers": _module_attribute(
             _AUTH_REGISTRY_MODULE, "_request_auth_provider_registry", missing
         ),
@@ -150,6 +152,10 @@ _found = _load()
 TrackingServiceClient: Any = _found["TrackingServiceClient"]
 ModelRegistryClient: Any = _found["ModelRegistryClient"]
 guess_mime_type: Callable[[str], str] = _found["guess_mime_type"]
+# models:/<name>/<version|stage|latest>, models:/<name>@<alias> or models:/<model_id> read as
+# the server reads them: a result with name, version, stage, alias and model_id (None where
+# absent); MlflowException for a malformed URI.
+parse_model_uri: Callable[[str], Any] = _found["parse_model_uri"]
 validate_model_version_tag: Callable[[str, str], None] = _found["validate_model_version_tag"]
 
 
@@ -201,6 +207,7 @@ __all__ = [
     "TrackingServiceClient",
     "auth_provider_registry",
     "guess_mime_type",
+    "parse_model_uri",
     "server_does",
     "set_service_clients",
     "store_registries",

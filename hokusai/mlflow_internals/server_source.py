@@ -48,6 +48,22 @@ SERVER_CHANGES: dict[str, ServerChange] = {
     ),
     # GET /api/3.0/mlflow/server-info (3.9 served only an unprefixed /server-info).
     "server_info_api": ServerChange(_HANDLERS, "get_endpoints", ("/mlflow/server-info",)),
+    # Artifact uploads and downloads are served by FastAPI, not Flask: an upload answers an
+    # empty body, a directory 400 and a missing file 404 (3.9: `{}`, a 500 page, a 500), and
+    # `//x` or `%2Fx` is an absolute path, refused (3.9's Flask merged the slashes).
+    "artifact_router": ServerChange(
+        "mlflow.server.fastapi_app", "create_fastapi_app", ("artifact_router",)
+    ),
+    # A models:/<name>/<version> source is resolved to that version, whose run_id (and
+    # model_id, which the SQL store never keeps) a given run_id/model_id must match (3.9
+    # only asked its store for the version's download URI).
+    "source_lineage": ServerChange(
+        _HANDLERS, "_create_model_version", ("_resolve_registered_model_source_lineage",)
+    ),
+    # A source on a host-addressed scheme (http, https, ...) is refused (3.9 stored it).
+    "host_addressed_sources": ServerChange(
+        _HANDLERS, "_create_model_version", ("_validate_artifact_uri_scheme",)
+    ),
 }
 
 

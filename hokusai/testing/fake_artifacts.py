@@ -9,18 +9,22 @@ Stored paths are the URI paths, e.g. ``1/models/m-.../artifacts/MLmodel``.
 
 from __future__ import annotations
 
+import json
+import re
 from urllib.parse import unquote
 
 from mlflow.version import VERSION as MLFLOW_VERSION
 
+from hokusai.mlflow_internals import guess_mime_type
 from hokusai.testing import mlflow_rules as rules
 from hokusai.testing.fake_api import (
     ARTIFACTS_ROOT,
+    ARTIFACTS_SCHEME,
+    ApiError,
     ApiReply,
     ApiRequest,
     MlflowStore,
     Routes,
-    invalid,
     not_found,
 )
 from hokusai.testing.fake_entities import JsonDict
@@ -62,29 +66,64 @@ def _health(store: MlflowStore, request: ApiRequest) -> ApiReply:
 
 
 def _artifact_path(request: ApiRequest, name: str = "artifact_path") -> str:
-    path = unquote(request.text(name)).strip("/")
-    if not path or ".." in path.split("/") or "\\" in path:
-        raise invalid(f"Invalid artifact path: '{request.text(name)}'")
-    return path
+    """The path the artifact service reads from the URL (``name``) or the ``path`` query, as
+    MLflow's own check leaves it ("Invalid path" for "..", an absolute path, "#")."""
+    path = request.text(name)
+    if name == "artifact_path" and not rules.artifacts_served_by_fastapi:
+        # Flask routes the decoded URL with repeated slashes merged: `//etc/x` is `etc/x`.
+        path = re.sub("/+", "/", unquote(path)).lstrip("/")
+    return rules.validate_artifact_path(path)
+
+
+def _is_directory(store: MlflowStore, path: str) -> bool:
+    prefix = path.rstrip("/") + "/"
+    return any(stored.startswith(prefix) for stored in store.artifacts)
+
+
+# What Flask answers for an exception its handler does not catch (3.9, a directory download).
+_FLASK_ERROR_PAGE = (
+    b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+    b"<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was "
+    b"unable to complete your request. Either the server is overloaded or there is an error "
+    b"in the application.</p>\n"
+)
 
 
 @route("PUT", f"{ARTIFACTS_ROOT}/(?P<artifact_path>.+)")
-def _upload(store: MlflowStore, request: ApiRequest) -> JsonDict:
+def _upload(store: MlflowStore, request: ApiRequest) -> ApiReply | JsonDict:
     store.artifacts[_artifact_path(request)] = request.body
-    return {}
+    # The streaming (FastAPI) upload answers with no body at all.
+    return ApiReply(200, b"", "") if rules.artifacts_served_by_fastapi else {}
 
 
 @route("GET", f"{ARTIFACTS_ROOT}/(?P<artifact_path>.+)")
 def _download(store: MlflowStore, request: ApiRequest) -> ApiReply:
     path = _artifact_path(request)
+    if _is_directory(store, path):
+        if not rules.artifacts_served_by_fastapi:
+            return ApiReply(500, _FLASK_ERROR_PAGE, "text/html; charset=utf-8")
+        detail = f"Artifact path refers to a directory, not a file: '{path}'"
+        return ApiReply(400, json.dumps({"detail": detail}).encode())
     if path not in store.artifacts:
-        raise not_found(f"Artifact '{path}' does not exist")
-    return ApiReply(200, store.artifacts[path], "application/octet-stream")
+        if rules.artifacts_served_by_fastapi:
+            raise not_found(f"No such artifact: '{path}'")
+        # 3.9's Flask handler downloads through the artifact repository, which reports a
+        # missing file as a failed download.
+        raise ApiError(
+            500,
+            "INTERNAL_ERROR",
+            "The following failures occurred while downloading one or more artifacts from "
+            f"mlflow-artifacts:/{path}: {{'{path}': 'No such file or directory'}}",
+        )
+    # As the server: the type MLflow guesses from the name (text/plain for .json, .yaml,
+    # MLmodel; application/octet-stream for .pkl or no extension).
+    return ApiReply(200, store.artifacts[path], guess_mime_type(path))
 
 
-@route("GET", f"{ARTIFACTS_ROOT}/?")
-def _list(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    prefix = _artifact_path(request, "path") + "/" if request.text("path").strip("/") else ""
+def listing(store: MlflowStore, directory: str) -> list[JsonDict]:
+    """The entries directly under ``directory`` ("" for the root), as the server lists them:
+    files with their size, directories without one; nothing for a file or a missing path."""
+    prefix = directory.strip("/") + "/" if directory.strip("/") else ""
     files: dict[str, JsonDict] = {}
     for path, content in store.artifacts.items():
         if not path.startswith(prefix):
@@ -94,8 +133,14 @@ def _list(store: MlflowStore, request: ApiRequest) -> JsonDict:
             files[child] = {"path": child, "is_dir": True}
         else:
             files.setdefault(child, {"path": child, "is_dir": False, "file_size": len(content)})
+    return [files[name] for name in sorted(files)]
+
+
+@route("GET", f"{ARTIFACTS_ROOT}/?")
+def _list(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    files = listing(store, _artifact_path(request, "path"))
     # Like protobuf JSON, an empty listing has no "files" field at all.
-    return {"files": [files[name] for name in sorted(files)]} if files else {}
+    return {"files": files} if files else {}
 
 
 @route("DELETE", f"{ARTIFACTS_ROOT}/(?P<artifact_path>.+)")
@@ -104,3 +149,28 @@ def _delete(store: MlflowStore, request: ApiRequest) -> JsonDict:
     for stored in [p for p in store.artifacts if p == path or p.startswith(path + "/")]:
         del store.artifacts[stored]
     return {}
+
+
+def _list_under(store: MlflowStore, root_uri: str, path: str) -> JsonDict:
+    """A run's or logged model's listing: entries named from its root (``model/MLmodel``)."""
+    path = rules.validate_artifact_path(path).strip("/")
+    # Only artifacts the service stores can be listed; any other location lists empty.
+    stored = root_uri[len(ARTIFACTS_SCHEME) :].strip("/")
+    inside = f"{stored}/{path}" if path else stored
+    files = [
+        {**entry, "path": f"{path}/{entry['path']}" if path else entry["path"]}
+        for entry in (listing(store, inside) if root_uri.startswith(ARTIFACTS_SCHEME) else [])
+    ]
+    return {"root_uri": root_uri, **({"files": files} if files else {})}
+
+
+@route("GET", "artifacts/list")
+def _list_run_artifacts(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    run = store.run(request.text("run_id") or request.text("run_uuid"))
+    return _list_under(store, run.artifact_uri, request.text("path"))
+
+
+@route("GET", "logged-models/(?P<model_id>[^/]+)/artifacts/directories")
+def _list_logged_model_artifacts(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    model = store.logged_model(request.required("model_id"))
+    return _list_under(store, model.artifact_location, request.text("artifact_directory_path"))

@@ -16,7 +16,6 @@ from mlflow.utils.search_utils import SearchModelUtils, SearchModelVersionUtils
 from hokusai.testing import fake_search
 from hokusai.testing import mlflow_rules as rules
 from hokusai.testing.fake_api import (
-    ARTIFACTS_SCHEME,
     ApiRequest,
     MlflowStore,
     Routes,
@@ -27,6 +26,7 @@ from hokusai.testing.fake_api import (
     search,
 )
 from hokusai.testing.fake_entities import JsonDict, ModelVersion, RegisteredModel
+from hokusai.testing.fake_sources import source_of
 
 route = Routes()
 
@@ -239,42 +239,6 @@ def _get_latest_versions(store: MlflowStore, request: ApiRequest) -> JsonDict:
 
 
 # -- model versions ----------------------------------------------------------------------------
-def _within(uri: str, root: str) -> bool:
-    root = root.rstrip("/")
-    return uri == root or uri.startswith(root + "/")
-
-
-def _check_source(store: MlflowStore, source: str, run_id: str, model_id: str) -> None:
-    """Refuse sources a real server refuses: an ``mlflow-artifacts:`` source must lie inside
-    the artifacts of the run or logged model it names, and ``runs:/`` must match ``run_id``."""
-    if rules.is_local_uri(source):
-        # A local path could only lie inside a run's artifacts when they are stored on the
-        # server's disk; this server's artifacts are all mlflow-artifacts:/ URIs.
-        raise invalid(
-            f"Invalid model version source: '{source}'. To use a local path as a model version "
-            "source, the run_id request parameter has to be specified and the local path has "
-            "to be contained within the artifact directory of the run specified by the run_id."
-        )
-    if ".." in source.split("/"):
-        raise invalid(f"Invalid model version source: '{source}'.")
-    if not rules.source_in_run_or_model:
-        return
-    if source.startswith(ARTIFACTS_SCHEME) and not any(
-        _within(source, r) for r in _artifact_roots(store, run_id, model_id)
-    ):
-        raise invalid(
-            f"Invalid model version source: '{source}'. It must be inside the artifact "
-            "location of the run (run_id) or logged model (model_id) given with it."
-        )
-    if source.startswith("runs:/") and source[len("runs:/") :].split("/")[0] != run_id:
-        raise invalid(f"Invalid model version source: '{source}'. run_id must match it.")
-
-
-def _artifact_roots(store: MlflowStore, run_id: str, model_id: str) -> list[str]:
-    roots = [store.logged_model(model_id).artifact_location] if model_id else []
-    return roots + ([store.run(run_id).artifact_uri] if run_id else [])
-
-
 def _record_registration(store: MlflowStore, version: ModelVersion) -> None:
     # The server lists a logged model's registrations in a tag on the logged model.
     model = store.logged_model(version.model_id)
@@ -287,9 +251,8 @@ def _record_registration(store: MlflowStore, version: ModelVersion) -> None:
 @route("POST", "model-versions/create")
 def _create_model_version(store: MlflowStore, request: ApiRequest) -> JsonDict:
     model = _registered(store, request)
-    source = request.required("source")
-    run_id, model_id = request.text("run_id"), request.text("model_id")
-    _check_source(store, source, run_id, model_id)
+    checked = source_of(store, request)
+    source, run_id, model_id = checked.source, checked.run_id, checked.model_id
     # As the server's store: a version of a logged model is of the run that logged it.
     logged = model_id or (source[len("models:/") :] if source.startswith("models:/m-") else "")
     if not run_id and logged:

@@ -153,7 +153,8 @@ class FakeRegistryServer:
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.mock.add_passthru(_LOOPBACK)
         for method in _METHODS:
-            self.mock.add_callback(method, self._own_url, callback=self._respond)
+            # Every reply names its own type; an upload's empty answer has none, as MLflow's.
+            self.mock.add_callback(method, self._own_url, callback=self._respond, content_type=None)
 
     # -- running ----------------------------------------------------------------------------
     def start(self) -> FakeRegistryServer:
@@ -342,7 +343,7 @@ def _outcome(
         if fault.applied:
             serve()
         code = fault.http_status or 500
-        return code, (code, dict(fault.headers), fault.body)
+        return code, (code, {"Content-Type": "text/plain", **fault.headers}, fault.body)
     if fault.kind is FaultKind.APPLIED_THEN_LOST:
         serve()  # the server does the work; only the answer goes missing
     return None, fault.interrupt(request)
@@ -372,7 +373,8 @@ def _proxy_reply(answer: ProxyAnswer) -> _Reply:
 
 
 def _api_reply(reply: ApiReply) -> _Reply:
-    return reply.status, {"Content-Type": reply.content_type}, reply.body
+    headers = {"Content-Type": reply.content_type} if reply.content_type else {}
+    return reply.status, headers, reply.body
 
 
 class _Router:

@@ -47,9 +47,30 @@ def model_version_number(version: str) -> int:
 
 canonical_stage = cast(Callable[[str], str], model_version_stages.get_canonical_stage)
 is_local_uri = cast(Callable[[str], bool], uri.is_local_uri)
+# The artifact service's check of a path (decoded; "Invalid path" for "..", an absolute path,
+# "#"); returns the decoded path.
+validate_artifact_path = cast(Callable[[str], str], uri.validate_path_is_safe)
 
 # Checks the installed release's server makes that an MLflow 3.9 server did not.
 source_in_run_or_model = server_does("source_in_run_or_model")
 version_number_must_be_whole = server_does("numeric_version_filter")
 deleted_version_drops_aliases = server_does("deleted_version_drops_aliases")
 serves_server_info = server_does("server_info_api")
+artifacts_served_by_fastapi = server_does("artifact_router")
+source_lineage = server_does("source_lineage")
+refuses_host_addressed_sources = server_does("host_addressed_sources")
+
+
+def validate_source_scheme(source: str) -> None:
+    """Refuse a source on a scheme that makes the server connect to another host (http, ...),
+    as the installed release's server does (an MLflow 3.9 server accepts any)."""
+    if not refuses_host_addressed_sources:
+        return
+    # Not in MLflow 3.9, whose server never asks.
+    from mlflow.exceptions import MlflowException
+    from mlflow.store.artifact import host_policy
+
+    scheme = host_policy.rejected_host_addressed_scheme(source)
+    if scheme is not None:
+        message = host_policy.host_addressed_rejection_message(scheme, field_name="source")
+        raise MlflowException.invalid_parameter_value(message)

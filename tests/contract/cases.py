@@ -544,10 +544,283 @@ COVERAGE: dict[str, Case] = {
     ),
 }
 
+# -- artifact service and model version sources (issue 19: measured on 3.9.0 and 3.17.2) -----------
+ARTIFACTS_ROOT = "/api/2.0/mlflow-artifacts/artifacts"
+SERVER_ERROR = (500, "INTERNAL_ERROR")
+
+
+def artifact_call(api: Api, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """A request to the artifact service, whose uploads are raw bytes, not JSON."""
+    url = f"{api.tracking_uri}{ARTIFACTS_ROOT}{path}"
+    return requests.request(method, url, headers=api.headers, timeout=30, **kwargs)
+
+
+def artifact_folder(api: Api) -> str:
+    """A fresh folder holding ``model/MLmodel`` and ``notes.txt``."""
+    folder = unique("art")
+    for name, content in (("model/MLmodel", b"flavors: {}"), ("notes.txt", b"hi")):
+        answer = artifact_call(api, "PUT", f"/{folder}/{name}", data=content)
+        assert answer.status_code == 200, answer.text
+    return folder
+
+
+def in_folder(method: str, path: str, **kwargs: Any) -> Act:
+    """``path`` below a fresh folder ("/<folder>" + path)."""
+    return lambda api: artifact_call(api, method, f"/{artifact_folder(api)}{path}", **kwargs)
+
+
+def listing_of(path: str) -> Act:
+    """The artifact service's listing of ``path`` ("{folder}" stands for a fresh folder)."""
+    return lambda api: artifact_call(
+        api, "GET", "", params={"path": path.format(folder=artifact_folder(api))}
+    )
+
+
+def run_listing(path: str | None, run_id: str | None = None) -> Act:
+    def act(api: Api) -> requests.Response:
+        params = {"run_id": run_id or api.run(), **({"path": path} if path is not None else {})}
+        return api.call("GET", "artifacts/list", params=params)
+
+    return act
+
+
+def logged_model(api: Api) -> dict[str, Any]:
+    body = {"experiment_id": api.experiment(), "name": "m", "source_run_id": api.run()}
+    return dict(api.ok("POST", "logged-models", body)["model"]["info"])
+
+
+def logged_model_listing(path: str | None) -> Act:
+    def act(api: Api) -> requests.Response:
+        model_id = logged_model(api)["model_id"]
+        params = {"artifact_directory_path": path} if path is not None else {}
+        return api.call("GET", f"logged-models/{model_id}/artifacts/directories", params=params)
+
+    return act
+
+
+ARTIFACTS: dict[str, Case] = {
+    "upload": Case(OK, in_folder("PUT", "/a.json", data=b"{}")),
+    "upload-backslash": Case(OK, in_folder("PUT", "/..%5Cx.txt", data=b"x")),
+    "upload-dot-dot-quoted": Case(INVALID, in_folder("PUT", "/%2e%2e/%2e%2e/x.txt", data=b"x")),
+    "upload-dot-dot-quoted-first": Case(
+        INVALID, lambda api: artifact_call(api, "PUT", "/%2e%2e/x.txt", data=b"x")
+    ),
+    # 3.9's Flask merges the slashes: the file lands at etc/<name>.
+    "upload-absolute": Case(
+        INVALID,
+        lambda api: artifact_call(api, "PUT", f"//etc/{unique('x')}", data=b"x"),
+        on_3_9=OK,
+    ),
+    "upload-absolute-quoted": Case(
+        INVALID,
+        lambda api: artifact_call(api, "PUT", f"/%2Fetc%2F{unique('x')}", data=b"x"),
+        on_3_9=OK,
+    ),
+    "download": Case(OK, in_folder("GET", "/notes.txt")),
+    "download-missing": Case(NOT_FOUND, in_folder("GET", "/nothing.txt"), on_3_9=SERVER_ERROR),
+    # FastAPI's {"detail": ...} (no error_code); 3.9's Flask answers its HTML error page.
+    "download-directory": Case((400, None), in_folder("GET", "/model"), on_3_9=(500, None)),
+    "download-directory-slash": Case((400, None), in_folder("GET", "/model/"), on_3_9=(500, None)),
+    "download-dot-dot-quoted": Case(INVALID, in_folder("GET", "/%2e%2e/%2e%2e/notes.txt")),
+    "download-absolute": Case(
+        INVALID, lambda api: artifact_call(api, "GET", "//etc/passwd"), on_3_9=SERVER_ERROR
+    ),
+    "list-missing": Case(OK, listing_of("{folder}/nothing")),
+    "list-file": Case(OK, listing_of("{folder}/notes.txt")),
+    "list-dot-dot": Case(INVALID, listing_of("../")),
+    "list-dot-dot-inside": Case(INVALID, listing_of("{folder}/../..")),
+    "list-dot-dot-quoted": Case(INVALID, listing_of("%2e%2e")),
+    "list-absolute": Case(INVALID, listing_of("/etc")),
+    "delete-missing": Case(OK, in_folder("DELETE", "/nothing.txt")),
+    "run-list": Case(OK, run_listing(None)),
+    "run-list-missing": Case(OK, run_listing("nothing")),
+    "run-list-dot-dot": Case(INVALID, run_listing("../x")),
+    "run-list-absolute": Case(INVALID, run_listing("/etc")),
+    "run-list-unknown-run": Case(NOT_FOUND, run_listing(None, "0" * 32)),
+    "logged-model-list": Case(OK, logged_model_listing(None)),
+    "logged-model-list-missing": Case(OK, logged_model_listing("nothing")),
+    "logged-model-list-dot-dot": Case(INVALID, logged_model_listing("../")),
+    "logged-model-list-unknown": Case(
+        NOT_FOUND, plain("GET", "logged-models/m-" + "0" * 32 + "/artifacts/directories")
+    ),
+}
+
+
+def new_version(source: Callable[[Api], dict[str, Any]]) -> Act:
+    """Create a version of a fresh model from the fields ``source`` arranges."""
+    return lambda api: api.call(
+        "POST", "model-versions/create", {"name": api.model(), **source(api)}
+    )
+
+
+def registered(api: Api) -> tuple[str, str, str]:
+    """A version (name, version, its run_id) sourced from a fresh run."""
+    name, version = api.version()
+    got = api.ok("GET", "model-versions/get", params={"name": name, "version": version})
+    return name, version, str(got["model_version"]["run_id"])
+
+
+def registered_from_logged_model(api: Api) -> tuple[str, dict[str, Any]]:
+    """A version registered as mlflow.register_model("models:/<model_id>") sends it."""
+    model = logged_model(api)
+    name = api.model()
+    body = {"name": name, "source": f"models:/{model['model_id']}", "model_id": model["model_id"]}
+    api.ok("POST", "model-versions/create", {**body, "run_id": model["source_run_id"]})
+    return name, model
+
+
+def _aliased(api: Api) -> dict[str, Any]:
+    name, version, _ = registered(api)
+    api.ok("POST", "registered-models/alias", {"name": name, "alias": "champ", "version": version})
+    return {"source": f"models:/{name}@champ"}
+
+
+def _model_source(fields: Callable[[dict[str, Any]], dict[str, Any]]) -> Act:
+    return new_version(lambda api: fields(logged_model(api)))
+
+
+SOURCES: dict[str, Case] = {
+    "source-version": Case(
+        OK, new_version(lambda api: {"source": "models:/{}/{}".format(*registered(api))})
+    ),
+    "source-version-its-run": Case(
+        OK,
+        new_version(
+            lambda api: (lambda n, v, r: {"source": f"models:/{n}/{v}", "run_id": r})(
+                *registered(api)
+            )
+        ),
+    ),
+    "source-version-other-run": Case(
+        INVALID,
+        new_version(
+            lambda api: {"source": "models:/{}/{}".format(*registered(api)), "run_id": api.run()}
+        ),
+        on_3_9=OK,
+    ),
+    "source-version-empty-run-id": Case(
+        INVALID,
+        new_version(lambda api: {"source": "models:/{}/{}".format(*registered(api)), "run_id": ""}),
+        on_3_9=OK,
+    ),
+    # mlflow.register_model("models:/<model_id>") then a version of that version, naming the
+    # logged model: the server keeps no model_id on a version, so none matches.
+    "source-registered-version-with-model-id": Case(
+        INVALID,
+        new_version(
+            lambda api: (lambda n, m: {"source": f"models:/{n}/1", "model_id": m["model_id"]})(
+                *registered_from_logged_model(api)
+            )
+        ),
+        on_3_9=OK,
+    ),
+    "source-registered-version": Case(
+        OK,
+        new_version(lambda api: {"source": f"models:/{registered_from_logged_model(api)[0]}/1"}),
+    ),
+    "source-version-missing": Case(
+        NOT_FOUND,
+        new_version(lambda api: {"source": f"models:/{registered(api)[0]}/9"}),
+        on_3_9=SERVER_ERROR,
+    ),
+    "source-model-missing": Case(
+        NOT_FOUND,
+        new_version(lambda api: {"source": "models:/no-such-model-anywhere/1"}),
+        on_3_9=SERVER_ERROR,
+    ),
+    "source-alias": Case(OK, new_version(_aliased), on_3_9=SERVER_ERROR),
+    "source-latest": Case(
+        OK,
+        new_version(lambda api: {"source": f"models:/{registered(api)[0]}/latest"}),
+        on_3_9=SERVER_ERROR,
+    ),
+    "source-stage-without-versions": Case(
+        SERVER_ERROR,
+        new_version(lambda api: {"source": f"models:/{registered(api)[0]}/Production"}),
+    ),
+    "source-model-name-only": Case(
+        INVALID,
+        new_version(lambda api: {"source": f"models:/{registered(api)[0]}"}),
+        on_3_9=SERVER_ERROR,
+    ),
+    "source-registry-host": Case(
+        INVALID, new_version(lambda api: {"source": "models://elsewhere/x/1"}), on_3_9=SERVER_ERROR
+    ),
+    "source-logged-model": Case(
+        OK,
+        _model_source(lambda m: {"source": f"models:/{m['model_id']}", "model_id": m["model_id"]}),
+    ),
+    "source-logged-model-without-id": Case(
+        INVALID, _model_source(lambda m: {"source": f"models:/{m['model_id']}"}), on_3_9=OK
+    ),
+    "source-logged-model-unknown": Case(
+        INVALID, new_version(lambda api: {"source": "models:/m-" + "0" * 32}), on_3_9=SERVER_ERROR
+    ),
+    "source-logged-model-unknown-with-id": Case(
+        SERVER_ERROR,
+        new_version(lambda api: {"source": "models:/m-" + "0" * 32, "model_id": "m-" + "0" * 32}),
+    ),
+    "source-logged-model-location": Case(
+        OK, _model_source(lambda m: {"source": m["artifact_uri"], "model_id": m["model_id"]})
+    ),
+    "source-logged-model-location-without-id": Case(
+        INVALID, _model_source(lambda m: {"source": m["artifact_uri"]}), on_3_9=OK
+    ),
+    "source-logged-model-location-with-run": Case(
+        INVALID,
+        _model_source(lambda m: {"source": m["artifact_uri"], "run_id": m["source_run_id"]}),
+        on_3_9=OK,
+    ),
+    "source-run-without-run-id": Case(
+        INVALID, new_version(lambda api: {"source": f"runs:/{api.run()}/model"}), on_3_9=OK
+    ),
+    "source-run-root": Case(
+        OK, new_version(lambda api: (lambda r: {"source": f"runs:/{r}", "run_id": r})(api.run()))
+    ),
+    "source-runs-with-model-id": Case(
+        INVALID,
+        _model_source(
+            lambda m: {"source": f"runs:/{m['source_run_id']}/model", "model_id": m["model_id"]}
+        ),
+        on_3_9=OK,
+    ),
+    "source-artifacts-elsewhere": Case(
+        INVALID,
+        new_version(
+            lambda api: {"source": "mlflow-artifacts:/elsewhere/model", "run_id": api.run()}
+        ),
+        on_3_9=OK,
+    ),
+    "source-local-relative": Case(
+        INVALID, new_version(lambda api: {"source": "model", "run_id": api.run()})
+    ),
+    "source-local-with-model-id": Case(
+        INVALID, _model_source(lambda m: {"source": "/tmp/model", "model_id": m["model_id"]})
+    ),
+    "source-s3": Case(OK, new_version(lambda api: {"source": "s3://bucket/model"})),
+    "source-s3-bucket-only": Case(INVALID, new_version(lambda api: {"source": "s3://bucket"})),
+    "source-s3-dot-segment": Case(
+        INVALID, new_version(lambda api: {"source": "s3://bucket/a/./b"})
+    ),
+    "source-s3-quoted-dot-dot": Case(
+        INVALID, new_version(lambda api: {"source": "s3://bucket/a/%2e%2e/b"})
+    ),
+    "source-https": Case(
+        INVALID, new_version(lambda api: {"source": "https://example.com/model"}), on_3_9=OK
+    ),
+    "source-http": Case(
+        INVALID, new_version(lambda api: {"source": "http://example.com/model"}), on_3_9=OK
+    ),
+    "source-dbfs": Case(OK, new_version(lambda api: {"source": "dbfs:/model"})),
+}
+
+
 TABLES = {
     "validation": VALIDATION,
     "lifecycle": LIFECYCLE,
     "search": SEARCH,
     "identifiers": IDENTIFIERS,
     "endpoints": COVERAGE,
+    "artifacts": ARTIFACTS,
+    "sources": SOURCES,
 }
