@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import ErrorCode
 from mlflow.utils.search_utils import SearchUtils
 
 from hokusai.testing import fake_protocol, fake_search, mlflow_rules
@@ -41,7 +43,11 @@ class ApiError(Exception):
         self.error_code = error_code
 
     def reply(self) -> ApiReply:
-        return ApiReply.json({"error_code": self.error_code, "message": str(self)}, self.status)
+        # MLflow's own serializer: from 3.10 on, its servers add ``sqlstate`` and
+        # ``error_class`` to every error body, so the installed release decides the fields.
+        error = MlflowException(str(self), error_code=ErrorCode.Value(self.error_code))
+        body = error.serialize_as_json().encode()  # type: ignore[no-untyped-call]
+        return ApiReply(self.status, body)
 
 
 def not_found(message: str) -> ApiError:

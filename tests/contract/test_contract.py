@@ -461,3 +461,26 @@ def test_a_version_of_a_logged_model_takes_the_models_run(
     }
     version = api.ok("POST", "model-versions/create", body)["model_version"]
     assert version["run_id"] == run_id
+
+
+# -- error bodies (issue 19) -----------------------------------------------------------------------
+def test_error_bodies_carry_the_fields_of_the_servers_release(
+    registry_under_test: RegistryUnderTest,
+) -> None:
+    """Measured: 3.9.0 answers error_code and message; 3.17.2 adds sqlstate and error_class
+    (RESOURCE_DOES_NOT_EXIST's class is RESOURCE_NOT_FOUND)."""
+    from hokusai.mlflow_version import release
+    from tests.contract.api import Api
+
+    api = Api(registry_under_test.tracking_uri, registry_under_test.key_for("alice"))
+
+    response = api.call("GET", "registered-models/get", params={"name": "no-such-model-x1"})
+
+    body = response.json()
+    assert response.status_code == 404
+    if release(registry_under_test.mlflow_version)[:2] == (3, 9):
+        assert set(body) == {"error_code", "message"}
+    else:
+        assert body["sqlstate"] == "KAM00"
+        assert body["error_class"] == "RESOURCE_NOT_FOUND"
+    assert body["error_code"] == "RESOURCE_DOES_NOT_EXIST"
