@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from hokusai.errors import (
@@ -27,30 +26,21 @@ from hokusai.errors import (
     TLSError,
     UnsupportedMlflowError,
 )
-from hokusai.lazy import lazy_attributes
+from hokusai.support.distribution import installed_version
+from hokusai.support.lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from hokusai.auth.client import HokusaiAuth, configure, setup
-    from hokusai.config.mlflow_auth import setup_mlflow_auth
-    from hokusai.core.inference import HokusaiInferencePipeline
-    from hokusai.core.models import HokusaiModel
-    from hokusai.core.versioning import ModelVersionManager
+    from hokusai.config.hokusai_auth import HokusaiAuth, configure, setup
+    from hokusai.earlier.experiments import ExperimentManager
+    from hokusai.earlier.inference import HokusaiInferencePipeline
+    from hokusai.earlier.mlflow_auth import setup_mlflow_auth
+    from hokusai.earlier.performance import PerformanceTracker
+    from hokusai.earlier.versioning import ModelVersionManager
     from hokusai.models import ModelRegistryEntry, RegistryStatus
+    from hokusai.platform.hokusai_model import HokusaiModel
     from hokusai.registry import ModelRegistry
-    from hokusai.tracking.experiments import ExperimentManager
-    from hokusai.tracking.performance import PerformanceTracker
 
     __version__: str
-
-
-@cache
-def _distribution_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("hokusai-ml-platform")
-    except PackageNotFoundError:  # a source tree on sys.path, never installed
-        return "0+unknown"
 
 
 _lazy = lazy_attributes(
@@ -62,26 +52,24 @@ _lazy = lazy_attributes(
         "ModelLineage": "hokusai.models",
         "TrackingConfig": "hokusai.config",
         "Mode": "hokusai.config",
-        "ApiKey": "hokusai.credentials",
+        "ApiKey": "hokusai.config.credentials",
         "Container": "hokusai.container",
         # The earlier SDK's root names.
-        "HokusaiAuth": "hokusai.auth.client",
-        "configure": "hokusai.auth.client",
-        "setup": "hokusai.auth.client",
-        "setup_mlflow_auth": "hokusai.config.mlflow_auth",
-        "HokusaiModel": "hokusai.core.models",
-        "ModelVersionManager": "hokusai.core.versioning",
-        "HokusaiInferencePipeline": "hokusai.core.inference",
-        "ExperimentManager": "hokusai.tracking.experiments",
-        "PerformanceTracker": "hokusai.tracking.performance",
+        "HokusaiAuth": "hokusai.config.hokusai_auth",
+        "configure": "hokusai.config.hokusai_auth",
+        "setup": "hokusai.config.hokusai_auth",
+        "setup_mlflow_auth": "hokusai.earlier.mlflow_auth",
+        "HokusaiModel": "hokusai.platform.hokusai_model",
+        "ModelVersionManager": "hokusai.earlier.versioning",
+        "HokusaiInferencePipeline": "hokusai.earlier.inference",
+        "ExperimentManager": "hokusai.earlier.experiments",
+        "PerformanceTracker": "hokusai.earlier.performance",
     },
 )
 
 
 def __getattr__(name: str) -> Any:
-    # __version__ too is read on first use: importlib.metadata costs tens of milliseconds, which
-    # every `hokusai` command would pay at start.
-    return _distribution_version() if name == "__version__" else _lazy(name)
+    return installed_version() if name == "__version__" else _lazy(name)
 
 
 def get_mlflow_status(*, probe: bool = True, **registry_args: Any) -> RegistryStatus:

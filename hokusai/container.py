@@ -18,21 +18,21 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
-from hokusai import request_auth
 from hokusai.backends.mlflow_store import SEARCH_PAGE_SIZE, MlflowStoreBackend, make_mlflow_client
 from hokusai.backends.routing import OptionalBackend, RoutedBackend
 from hokusai.backends.user_runs import UserRuns
-from hokusai.classify import ErrorContext
 from hokusai.config import resolution
 from hokusai.config.sources import Setting
 from hokusai.config.tracking import TrackingConfig
-from hokusai.http_bounds import RegistryTransport, watched_session
-from hokusai.mlflow_tls import TlsSettings
-from hokusai.pending import PendingStore
-from hokusai.probe import CircuitBreaker, ConnectivityProbe
-from hokusai.registration_event import EventSender
-from hokusai.retry_policy import RetryPolicy
+from hokusai.connection import request_auth
+from hokusai.connection.probe import CircuitBreaker, ConnectivityProbe
+from hokusai.local.pending import PendingStore
+from hokusai.platform.registration_event import EventSender
 from hokusai.testing.mock_registry import store_for_home
+from hokusai.transport.classify import ErrorContext
+from hokusai.transport.http_bounds import RegistryTransport, watched_session
+from hokusai.transport.mlflow_tls import TlsSettings
+from hokusai.transport.retry_policy import RetryPolicy
 
 
 def _error_context(config: TrackingConfig) -> ErrorContext:

@@ -8,6 +8,7 @@ Messages name the URI and the key's *source* and masked form; they never hold th
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import unquote
 
 # A Hokusai key anywhere in a message (pasted into the wrong setting, echoed by a server): kept
@@ -548,6 +549,19 @@ class UnsupportedMlflowError(ConfigurationError, ImportError):
     )
 
 
+def error_dict(error: HokusaiError | None) -> dict[str, Any] | None:
+    """A typed error as JSON: its class, message, hint and status. Never the key."""
+    if error is None:
+        return None
+    return {
+        "type": type(error).__name__,
+        "message": error.message,
+        "hint": error.hint or None,
+        "status": error.status,
+        "code": getattr(error, "code", None) or getattr(error, "reason", None),
+    }
+
+
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
@@ -572,4 +586,5 @@ __all__ = [
     "TLSError",
     "UnknownArgumentError",
     "UnsupportedMlflowError",
+    "error_dict",
 ]

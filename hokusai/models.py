@@ -98,7 +98,7 @@ class RegistrationRequest:
     # sent, no version can hold it, so there is nothing to look up before creating.
     fresh_key: bool = False
     # A registration event to send once the version is on the hosted registry: kept with the
-    # pending record when the registration falls back (hokusai.registration_event).
+    # pending record when the registration falls back (hokusai.platform.registration_event).
     event: Mapping[str, Any] | None = None
 
     @property

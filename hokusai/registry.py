@@ -14,21 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hokusai import (
-    earlier_args,
-    mlflow_version,
-    platform_tags,
-    registry_arguments,
-    request_auth,
-    validation,
-)
-from hokusai.auth.client import HokusaiAuth
 from hokusai.backends.base import RegistryBackend
+from hokusai.config.credentials import ApiKey, Credentials
+from hokusai.config.hokusai_auth import HokusaiAuth
 from hokusai.config.keys import AUTH_CREDENTIALS
 from hokusai.config.sources import ARGUMENT
 from hokusai.config.tracking import Mode, TrackingConfig
+from hokusai.connection import request_auth
 from hokusai.container import Container
-from hokusai.credentials import ApiKey, Credentials
 from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -40,6 +33,7 @@ from hokusai.errors import (
     mask_keys,
 )
 from hokusai.flavors import staged
+from hokusai.local.pending import check_idempotency_key
 from hokusai.models import (
     TAG_BENCHMARK_SPEC_ID,
     TAG_EVAL_SPEC,
@@ -56,19 +50,21 @@ from hokusai.models import (
     RegistryStatus,
     metrics_from_tags,
 )
-from hokusai.pending import check_idempotency_key
-from hokusai.registration_event import (
+from hokusai.platform import earlier_arguments, registry_arguments, validation
+from hokusai.platform import tags as platform_tags
+from hokusai.platform.registration_event import (
     DEFAULT_NOTIFICATION_TIMEOUT,
     EventOptions,
     measurement_tags,
     payload_for,
 )
-from hokusai.registry_status import registry_status
+from hokusai.platform.registry_status import registry_status
+from hokusai.support import mlflow_version
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
-    from hokusai.pending import PendingStore
+    from hokusai.local.pending import PendingStore
     from hokusai.sync import Progress, SyncReport
 
 logger = logging.getLogger(__name__)
@@ -97,7 +93,7 @@ class ModelRegistry:
     ``auth`` is a ``hokusai.auth.HokusaiAuth`` whose key (and explicit endpoint) are used.
     Arguments override ``hokusai.configure()``'s process default, which overrides the
     environment and ``~/.hokusai/config``; ``container`` replaces the whole wiring (tests).
-    Other keyword arguments: see ``hokusai.registry_arguments``.
+    Other keyword arguments: see ``hokusai.platform.registry_arguments``.
     """
 
     def __init__(
@@ -178,7 +174,7 @@ class ModelRegistry:
             )
         uri = self.tracking_uri
         if uri not in self._clients:
-            from hokusai.scoped_client import ScopedMlflowClient
+            from hokusai.connection.scoped_client import ScopedMlflowClient
 
             binding = self._container.binding() if self._backend.target == "remote" else None
             if self._backend.target == "remote" and binding is None:
@@ -330,11 +326,13 @@ class ModelRegistry:
             raise InvalidInputError(
                 "Model parameter is required: register_baseline(model, model_type=...)."
             )
-        kind = earlier_args.one_of(
+        kind = earlier_arguments.one_of(
             model_type, model_name, new="model_type", old="model_name", where="register_baseline"
         )
         name = validation.model_name(kind, field="model_type")
-        options = earlier_args.forwarded(kwargs, self.register_model, where="register_baseline")
+        options = earlier_arguments.forwarded(
+            kwargs, self.register_model, where="register_baseline"
+        )
         tags = platform_tags.baseline(model, name, metadata, options.get("metrics"))
         return self._register_platform(
             model, name, tags, f"Baseline model {tags[TAG_MODEL_ID]}", options
@@ -383,7 +381,7 @@ class ModelRegistry:
         Other keyword arguments are those of ``register_model``.
         """
         address = validation.contributor_address(
-            earlier_args.one_of(
+            earlier_arguments.one_of(
                 contributor_address,
                 contributor,
                 new="contributor_address",
@@ -393,7 +391,7 @@ class ModelRegistry:
         )
         deltas = validation.metrics(delta_metrics, field="delta_metrics")
         baseline_ref = validation.text(baseline_id, field="baseline_id")
-        options = earlier_args.forwarded(
+        options = earlier_arguments.forwarded(
             kwargs, self.register_model, where="register_improved_model"
         )
         # The baseline lookup is a request: the caller's options are checked before it.
@@ -447,7 +445,7 @@ class ModelRegistry:
         **unexpected: Any,
     ) -> ModelRegistryEntry:
         """Register a model for a Hokusai token, then tell the Hokusai site (the registration
-        event, see ``hokusai.registration_event``).
+        event, see ``hokusai.platform.registration_event``).
 
         The entry reads as the dict this call always returned: ``entry["version"]``,
         ``entry["token_id"]`` (upper-cased), ``entry["baseline_value"]``, ``entry["tags"]``,

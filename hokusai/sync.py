@@ -10,8 +10,8 @@ missing) and marked pushed. A record is marked pushed only after the remote hold
 Records are pushed ``concurrency`` at a time (``HOKUSAI_SYNC_CONCURRENCY``, default 4). Each
 record is handled by one thread of one sync: one sync runs per ``HOKUSAI_HOME`` (a file lock),
 and within it every record is taken once, so concurrency changes the pace, not the count. A
-429 or 503 is waited out per record (``hokusai.retry_policy``); a rejected key or a failed TLS
-check stops the records not yet started.
+429 or 503 is waited out per record (``hokusai.transport.retry_policy``); a rejected key or a
+failed TLS check stops the records not yet started.
 
 ::
 
@@ -31,11 +31,11 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from hokusai.backends.mlflow_store import MlflowStoreBackend
 from hokusai.config.tracking import TrackingConfig
-from hokusai.doctor import error_dict, no_key_error
+from hokusai.connection.probe import CircuitBreaker, ConnectivityProbe
 from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -45,17 +45,28 @@ from hokusai.errors import (
     RateLimitedError,
     RegistryUnavailableError,
     TLSError,
+    error_dict,
     mask_keys,
 )
-from hokusai.locks import try_lock
+from hokusai.local.locks import try_lock
+from hokusai.local.pending import DamagedRecord, PendingRegistration, PendingStore
 from hokusai.models import TAG_IDEMPOTENCY_KEY, ModelRegistryEntry, ModelSource, RegistrationRequest
-from hokusai.pending import DamagedRecord, PendingRegistration, PendingStore
-from hokusai.probe import CircuitBreaker, ConnectivityProbe
-from hokusai.registration_event import EventOptions, EventSender, payload_for
-from hokusai.retry_policy import Kind, RetryPolicy, no_retries
+from hokusai.platform.registration_event import EventOptions, EventSender, payload_for
+from hokusai.transport.retry_policy import Kind, RetryPolicy, no_retries
 
 if TYPE_CHECKING:
-    from hokusai.registry import ModelRegistry
+    from hokusai.container import Container
+
+
+class WiredRegistry(Protocol):
+    """What a sync reads off a ``ModelRegistry``: its settings and its wiring."""
+
+    @property
+    def config(self) -> TrackingConfig: ...
+
+    @property
+    def container(self) -> Container: ...
+
 
 Outcome = Literal["pushed", "already-present", "would-push", "failed", "not-attempted"]
 Stage = Literal["checking", "downloading", "uploading", "done"]
@@ -194,7 +205,7 @@ class SyncParts:
     events: EventSender | None = None
 
     @classmethod
-    def of(cls, registry: ModelRegistry) -> SyncParts:
+    def of(cls, registry: WiredRegistry) -> SyncParts:
         # The registry's own providers: same key binding, same stores, same breaker.
         container = registry.container
         return cls(
@@ -210,7 +221,7 @@ class SyncParts:
 
 
 def sync_pending(
-    registry: ModelRegistry | SyncParts,
+    registry: WiredRegistry | SyncParts,
     *,
     dry_run: bool = False,
     concurrency: int | None = None,
@@ -339,7 +350,7 @@ def _preflight(parts: SyncParts) -> HokusaiError | None:
             hint="Run it again with HOKUSAI_MLFLOW_MODE=auto (or remote).",
         )
     if config.api_key is None:
-        return no_key_error(config)
+        return AuthenticationError.missing_key(config.remote_uri.value)
     # A fresh probe, not the breaker's memory: a sync is how the user says "it is back now".
     try:
         parts.retry.run(lambda: _raise_unless_reachable(parts), kind=Kind.IDEMPOTENT, action=_CHECK)

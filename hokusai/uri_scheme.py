@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from hokusai.config import keys, resolution
 from hokusai.config.tracking import TrackingConfig
 from hokusai.errors import AuthenticationError, ConfigurationError, mask_keys
-from hokusai.http_bounds import RegistryTransport
+from hokusai.transport.http_bounds import RegistryTransport
 
 SCHEME = "hokusai"
 _SERVER_SCHEME = "mlflow-artifacts:"
@@ -81,9 +81,9 @@ def transport_for(
     config: TrackingConfig, environ: Mapping[str, str] | None = None
 ) -> RegistryTransport:
     """The registry's transport, its key in a binding of its own (not the process's table)."""
-    from hokusai import request_auth
+    from hokusai.connection import request_auth
     from hokusai.container import registry_transport
-    from hokusai.retry_policy import RetryPolicy
+    from hokusai.transport.retry_policy import RetryPolicy
 
     assert config.api_key is not None  # registry_config refuses a configuration without one
     binding = request_auth.fixed_binding(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hokusai.config.defaults import clear as clear_process_defaults
-from hokusai.notices import forget_notices
+from hokusai.support.notices import forget_notices
 
 # The key canary fails any test whose key shows up in logs, output, errors, files or the
 # environment (tests/plugins/key_canary.py); pytester runs it on tests made to leak.

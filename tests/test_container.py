@@ -11,10 +11,10 @@ from dependency_injector import providers
 
 from hokusai import ModelRegistry, RegistryUnavailableError
 from hokusai.backends.mlflow_store import make_mlflow_client
+from hokusai.config.credentials import ApiKey, Credentials
+from hokusai.connection.probe import ProbeOutcome
 from hokusai.container import Container
-from hokusai.credentials import ApiKey, Credentials
 from hokusai.models import ProbeResult
-from hokusai.probe import ProbeOutcome
 from hokusai.testing.faults import Fault
 from tests.conftest import KEYS
 

@@ -22,7 +22,7 @@ from mlflow.exceptions import MlflowException, RestException
 from requests.adapters import HTTPAdapter
 from sklearn.linear_model import LinearRegression
 
-from hokusai.mlflow_version import release
+from hokusai.support.mlflow_version import release
 from hokusai.testing.fake_server import (
     ALICE_KEY,
     BOB_KEY,

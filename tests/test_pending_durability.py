@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from hokusai import LocalStoreError, ModelRegistry
-from hokusai.pending import PendingRegistration
+from hokusai.local.pending import PendingRegistration
 from tests.conftest import KEYS
 
 

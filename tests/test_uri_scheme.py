@@ -20,8 +20,8 @@ from sklearn.linear_model import LinearRegression
 
 import hokusai
 from hokusai import ModelRegistry, uri_scheme
-from hokusai.credential_store import save_key
-from hokusai.credentials import ApiKey
+from hokusai.config.credential_store import save_key
+from hokusai.config.credentials import ApiKey
 from hokusai.errors import AuthenticationError, ConfigurationError
 from hokusai.testing.fake_server import FakeRegistryServer
 from hokusai.testing.proxy_rules import load_keys

@@ -24,8 +24,8 @@ from hokusai.backends.user_runs import (
     UserRuns,
     plain_client,
 )
+from hokusai.connection.request_auth import BearerAuth
 from hokusai.container import Container
-from hokusai.request_auth import BearerAuth
 from tests.conftest import KEYS
 
 KEY = KEYS["alice"]

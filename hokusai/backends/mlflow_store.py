@@ -16,13 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from hokusai import http_trace, locks
 from hokusai.backends.earlier_attempts import EarlierAttempts
 from hokusai.backends.user_runs import UserRuns
-from hokusai.classify import ErrorContext, from_mlflow
+from hokusai.connection.request_auth import Binding, acting_as, pinned
 from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError, mask_keys
 from hokusai.flavors import uris
-from hokusai.http_bounds import RegistryTransport
+from hokusai.local import locks
 from hokusai.models import (
     TAG_IDEMPOTENCY_KEY,
     TAG_LOGGED_MODEL_ID,
@@ -32,9 +31,11 @@ from hokusai.models import (
     ProbeResult,
     RegistrationRequest,
 )
-from hokusai.private_dirs import make_private_dirs
-from hokusai.request_auth import Binding, acting_as, pinned
-from hokusai.side_by_side import run_all
+from hokusai.support.private_dirs import make_private_dirs
+from hokusai.transport import http_trace
+from hokusai.transport.classify import ErrorContext, from_mlflow
+from hokusai.transport.http_bounds import RegistryTransport
+from hokusai.transport.side_by_side import run_all
 
 logger = logging.getLogger(__name__)
 

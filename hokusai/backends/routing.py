@@ -10,6 +10,7 @@ from typing import Literal, TypeVar
 
 from hokusai.backends.mlflow_store import MlflowStoreBackend
 from hokusai.config.tracking import Mode
+from hokusai.connection.probe import CircuitBreaker
 from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -18,6 +19,7 @@ from hokusai.errors import (
     RegistryUnavailableError,
     mask_keys,
 )
+from hokusai.local.pending import PendingRegistration, PendingStore
 from hokusai.models import (
     TAG_IDEMPOTENCY_KEY,
     TAG_LOGGED_MODEL_ID,
@@ -25,11 +27,9 @@ from hokusai.models import (
     ProbeResult,
     RegistrationRequest,
 )
-from hokusai.notices import warn_once
-from hokusai.pending import PendingRegistration, PendingStore
-from hokusai.probe import CircuitBreaker
-from hokusai.registry_status import first_target
-from hokusai.retry_policy import Kind, RetryPolicy, no_retries
+from hokusai.platform.registry_status import first_target
+from hokusai.support.notices import warn_once
+from hokusai.transport.retry_policy import Kind, RetryPolicy, no_retries
 
 logger = logging.getLogger("hokusai")
 
@@ -123,8 +123,8 @@ class RoutedBackend:
 
         Only writes fall back (``fallback``): a read answered by the local store would return
         another model under the same name and version, and nothing in a loaded model says so.
-        A 429 or 503 is waited out first (``hokusai.retry_policy``, as ``kind`` allows); only
-        what is left when the retry deadline passes reaches the fallback.
+        A 429 or 503 is waited out first (``hokusai.transport.retry_policy``, as ``kind``
+        allows); only what is left when the retry deadline passes reaches the fallback.
         """
         backend, why = self._retry.run(
             lambda: self._pick(fallback=fallback), kind=Kind.IDEMPOTENT, action=action

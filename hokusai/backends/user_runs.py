@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from hokusai import request_auth
+from hokusai.connection import request_auth
 from hokusai.errors import ModelNotFoundError, mask_keys
 from hokusai.flavors import uris
 from hokusai.models import TAG_METRICS, ModelSource, RegistrationRequest, metrics_from_tags
-from hokusai.validation import MAX_TAG_VALUE
+from hokusai.platform.validation import MAX_TAG_VALUE
 
 logger = logging.getLogger(__name__)
 

@@ -16,14 +16,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hokusai import credential_store
 from hokusai.cli.output import EXIT_OK, exit_code_for, print_json, print_table, report_error, style
 from hokusai.cli.parsing import Subparsers, add_command
 from hokusai.cli.wiring import arguments
+from hokusai.config import credential_store
+from hokusai.config.credentials import ApiKey
 from hokusai.config.keys import ENV_KEYS, resolve_profile
 from hokusai.config.resolution import registry_config
 from hokusai.config.tracking import TrackingConfig, resolve_home
-from hokusai.credentials import ApiKey
 from hokusai.doctor import error_dict
 from hokusai.errors import ConfigurationError
 

@@ -158,7 +158,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hokusai import validation
+    from hokusai.platform import validation
 
     # Everything the user typed is checked before the model loads or any request is made.
     validation.token_id(args.token_id)

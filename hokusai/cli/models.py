@@ -64,7 +64,7 @@ def _entries(args: argparse.Namespace, name: str | None) -> Listing:
     where = "local store" if args.local else "hosted registry"
     with progress_for(args.quiet) as progress:
         progress.update(f"reading the {where}")
-        from hokusai import validation
+        from hokusai.platform import validation
 
         wanted = validation.model_name(name, field="name") if name is not None else None
         with open_registry(args, mode="local" if args.local else "remote") as registry:
@@ -75,7 +75,7 @@ def _entries(args: argparse.Namespace, name: str | None) -> Listing:
 def _aliases(registry: ModelRegistry) -> dict[str, dict[str, str]]:
     """Model name -> {alias: version}. MLflow's version search leaves aliases out, so they are
     read from the registered models (the versions were read just before: errors are rare)."""
-    from hokusai.classify import ErrorContext, from_mlflow
+    from hokusai.transport.classify import ErrorContext, from_mlflow
 
     try:
         found = registry.client.search_registered_models(max_results=1000)

@@ -115,9 +115,9 @@ class _Version(argparse.Action):
         )
 
     def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
-        from hokusai import __version__
+        from hokusai.support.distribution import installed_version
 
-        print(f"hokusai {__version__}")  # on stdout, as argparse's own version action does
+        print(f"hokusai {installed_version()}")  # on stdout, as argparse's own version action does
         parser.exit()
 
 

@@ -15,8 +15,8 @@ from hokusai.cli.parsing import Subparsers, add_command
 from hokusai.cli.wiring import arguments, open_registry
 
 if TYPE_CHECKING:
+    from hokusai.local.pending import DamagedRecord, PendingRegistration, PendingStore
     from hokusai.models import ProbeResult, RegistryStatus
-    from hokusai.pending import DamagedRecord, PendingRegistration, PendingStore
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -61,8 +61,8 @@ def _probed(args: argparse.Namespace) -> tuple[RegistryStatus, PendingStore]:
 def _unprobed(args: argparse.Namespace) -> tuple[RegistryStatus, PendingStore]:
     """Without a registry: the same configuration and report, minus the backends and MLflow."""
     from hokusai.config.resolution import registry_config
-    from hokusai.pending import PendingStore
-    from hokusai.registry_status import registry_status
+    from hokusai.local.pending import PendingStore
+    from hokusai.platform.registry_status import registry_status
 
     config = registry_config(arguments(args))
     store = PendingStore(config.pending_dir)

@@ -3,14 +3,6 @@ earlier SDK's setup functions (``setup_mlflow_auth``, ``setup_mlflow``, ...)."""
 
 from hokusai.config.defaults import clear as clear_defaults
 from hokusai.config.keys import resolve_credentials
-from hokusai.config.mlflow_auth import MLflowAuthConfig, get_mlflow_auth_status, setup_mlflow_auth
-from hokusai.config.mlflow_setup import (
-    MLflowSetup,
-    ensure_mlflow_configured,
-    get_mlflow_config,
-    get_mlflow_status,
-    setup_mlflow,
-)
 from hokusai.config.sources import Setting
 from hokusai.config.tracking import (
     DEFAULT_API_ENDPOINT,
@@ -18,6 +10,29 @@ from hokusai.config.tracking import (
     Mode,
     TrackingConfig,
     is_loopback,
+)
+from hokusai.support.lazy import lazy_attributes
+
+# The earlier SDK's setup functions are built on ModelRegistry, a layer above this one: they are
+# found by name on first use, so importing the settings never imports the registry.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        **dict.fromkeys(
+            ["MLflowAuthConfig", "get_mlflow_auth_status", "setup_mlflow_auth"],
+            "hokusai.earlier.mlflow_auth",
+        ),
+        **dict.fromkeys(
+            [
+                "MLflowSetup",
+                "ensure_mlflow_configured",
+                "get_mlflow_config",
+                "get_mlflow_status",
+                "setup_mlflow",
+            ],
+            "hokusai.earlier.mlflow_setup",
+        ),
+    },
 )
 
 __all__ = [

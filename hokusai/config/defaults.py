@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hokusai.config.credentials import ApiKey
 from hokusai.config.sources import Setting
-from hokusai.credentials import ApiKey
 
 # The settings the process default can hold, named as ModelRegistry's arguments.
 FIELDS = frozenset({"api_key", "api_endpoint", "tracking_uri", "mode"})

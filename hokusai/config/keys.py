@@ -20,10 +20,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hokusai import credential_store
+from hokusai.config import credential_store
+from hokusai.config.credentials import ApiKey, Credentials
+from hokusai.config.home import resolve_home
 from hokusai.config.sources import ARGUMENT, Setting, env_source, read_config_file
-from hokusai.credentials import ApiKey, Credentials
-from hokusai.notices import warn_once
+from hokusai.support.notices import warn_once
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,6 @@ LegacyKey = tuple[str, Path]
 
 
 def resolve_home_path(arguments: Mapping[str, object], environ: Mapping[str, str]) -> Path:
-    from hokusai.config.tracking import resolve_home
-
     return resolve_home(arguments, environ).value
 
 

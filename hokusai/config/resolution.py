@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from hokusai.config import defaults, keys
+from hokusai.config.credentials import Credentials
 from hokusai.config.sources import Setting
 from hokusai.config.tracking import TrackingConfig
-from hokusai.credentials import Credentials
 
 
 def process_values() -> Mapping[str, Setting[Any]]:

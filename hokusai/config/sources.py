@@ -138,7 +138,7 @@ def _parse(parser: configparser.ConfigParser, path: Path) -> ConfigurationError 
 
 
 def _report_mistakes(path: Path) -> None:
-    from hokusai.notices import warn_once
+    from hokusai.support.notices import warn_once
 
     section: str | None = None
     try:

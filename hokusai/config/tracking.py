@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hokusai.compat import StrEnum
+from hokusai.config.credentials import ApiKey, Credentials
+from hokusai.config.deadlines import DEFAULT_RETRY_DEADLINE, parse_deadline
+from hokusai.config.home import resolve_home
 from hokusai.config.keys import resolve_credentials
 from hokusai.config.sources import (
     ARGUMENT,
@@ -27,10 +29,9 @@ from hokusai.config.sources import (
     read_config_file,
 )
 from hokusai.config.urls import host_of, is_hokusai_host, is_loopback, split_url
-from hokusai.credentials import ApiKey, Credentials
 from hokusai.errors import ConfigurationError, InsecureTransportError
-from hokusai.notices import warn_once
-from hokusai.retry_policy import DEFAULT_RETRY_DEADLINE, parse_deadline
+from hokusai.support.compat import StrEnum
+from hokusai.support.notices import warn_once
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +92,11 @@ class TrackingConfig:
     home: Setting[Path]
     credentials: Credentials
     # Sweep scale: how long one operation waits out 429/503, and how many records a sync
-    # pushes at once (hokusai.retry_policy, hokusai.sync).
+    # pushes at once (hokusai.transport.retry_policy, hokusai.sync).
     retry_deadline: Setting[float]
     sync_concurrency: Setting[int]
-    # The platform API base that tokenized registration events go to (hokusai.registration_event):
+    # The platform API base that tokenized registration events go to
+    # (hokusai.platform.registration_event):
     # the API endpoint, or the earlier SDK's HOKUSAI_API_URL when no endpoint was set.
     event_endpoint: Setting[str] | None = None
 
@@ -279,20 +281,6 @@ class TrackingConfig:
             ("API key", self.credentials.masked or "(none)", self.credentials.source or "-"),
         ]
         return rows
-
-
-def resolve_home(args: Mapping[str, object], env: Mapping[str, str]) -> Setting[Path]:
-    """Always absolute: the local store's artifact location must be a file URI, and a later
-    ``chdir`` must not move the store."""
-    if args.get("home") is not None:
-        return Setting(_absolute(str(args["home"])), ARGUMENT)
-    if env.get("HOKUSAI_HOME", "").strip():
-        return Setting(_absolute(env["HOKUSAI_HOME"]), env_source("HOKUSAI_HOME"))
-    return Setting(_absolute("~/.hokusai"), DEFAULT)
-
-
-def _absolute(raw: str) -> Path:
-    return Path(raw.strip()).expanduser().absolute()
 
 
 _LEGACY_MODE_SWITCHES = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hokusai.core.models import (
+from hokusai.platform.hokusai_model import (
     ClassificationModel,
     CustomModel,
     HokusaiModel,
@@ -17,17 +17,23 @@ from hokusai.core.models import (
     ModelType,
     RegressionModel,
 )
-from hokusai.lazy import lazy_attributes
+from hokusai.support.lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from hokusai.core.ab_testing import (
+    from hokusai.core.registry import (
+        ModelLineage,
+        ModelRegistry,
+        ModelRegistryEntry,
+        RegistryException,
+    )
+    from hokusai.earlier.ab_testing import (
         ABTestConfig,
         ABTestException,
         ABTestResult,
         ModelTrafficRouter,
         TrafficSplit,
     )
-    from hokusai.core.inference import (
+    from hokusai.earlier.inference import (
         BatchProcessor,
         CacheConfig,
         HokusaiInferencePipeline,
@@ -35,13 +41,7 @@ if TYPE_CHECKING:
         InferenceRequest,
         InferenceResponse,
     )
-    from hokusai.core.registry import (
-        ModelLineage,
-        ModelRegistry,
-        ModelRegistryEntry,
-        RegistryException,
-    )
-    from hokusai.core.versioning import (
+    from hokusai.earlier.versioning import (
         ModelVersionManager,
         Version,
         VersionComparisonResult,
@@ -56,11 +56,11 @@ _ELSEWHERE = {
     ),
     **dict.fromkeys(
         ["ABTestConfig", "ABTestException", "ABTestResult", "ModelTrafficRouter", "TrafficSplit"],
-        "hokusai.core.ab_testing",
+        "hokusai.earlier.ab_testing",
     ),
     **dict.fromkeys(
         ["ModelVersionManager", "Version", "VersionComparisonResult", "VersioningException"],
-        "hokusai.core.versioning",
+        "hokusai.earlier.versioning",
     ),
     **dict.fromkeys(
         [
@@ -71,7 +71,7 @@ _ELSEWHERE = {
             "InferenceRequest",
             "InferenceResponse",
         ],
-        "hokusai.core.inference",
+        "hokusai.earlier.inference",
     ),
 }
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hokusai.lazy import lazy_attributes
+from hokusai.support.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from hokusai.doctor.connection import (
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     )
     from hokusai.doctor.diagnosis import diagnose
     from hokusai.doctor.network import Network, SocketNetwork
-    from hokusai.doctor.report import Check, DoctorReport, Verdict, error_dict
+    from hokusai.doctor.report import Check, DoctorReport, Verdict
+    from hokusai.errors import error_dict
 
 __all__ = [
     "HEALTH_PATH",
@@ -62,7 +63,7 @@ _ELSEWHERE = {
     "Check": "hokusai.doctor.report",
     "DoctorReport": "hokusai.doctor.report",
     "Verdict": "hokusai.doctor.report",
-    "error_dict": "hokusai.doctor.report",
+    "error_dict": "hokusai.errors",
 }
 __getattr__ = lazy_attributes(
     __name__, {name: _ELSEWHERE.get(name, "hokusai.doctor.connection") for name in __all__}

@@ -21,9 +21,9 @@ from hokusai.config.tracking import (
     legacy_uri_trusted,
 )
 from hokusai.config.urls import host_of
+from hokusai.connection.request_auth import PROVIDER_NAME
 from hokusai.doctor.report import Check
 from hokusai.errors import ConfigurationError, InsecureTransportError, mask_keys, secrets_in_uri
-from hokusai.request_auth import PROVIDER_NAME
 
 
 def conflicts(env: Mapping[str, str], config: TrackingConfig | None) -> Iterator[Check]:

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from hokusai.classify import ErrorContext, from_response, from_transport, html_answer
 from hokusai.config.tracking import TrackingConfig
+from hokusai.connection.probe import ConnectivityProbe
+from hokusai.connection.request_auth import auth_for
 from hokusai.doctor.network import Network, proxy_for
 from hokusai.doctor.report import Check
 from hokusai.errors import (
@@ -26,10 +27,9 @@ from hokusai.errors import (
     RegistryUnavailableError,
     TLSError,
 )
-from hokusai.http_bounds import watched_session
-from hokusai.http_trace import ResponseLog, json_body
-from hokusai.probe import ConnectivityProbe
-from hokusai.request_auth import auth_for
+from hokusai.transport.classify import ErrorContext, from_response, from_transport, html_answer
+from hokusai.transport.http_bounds import watched_session
+from hokusai.transport.http_trace import ResponseLog, json_body
 
 SessionFactory = Callable[[], requests.Session]
 

@@ -10,8 +10,8 @@ from hokusai.doctor.conflicts import conflicts as find_conflicts
 from hokusai.doctor.connection import ConnectionChecks, SessionFactory
 from hokusai.doctor.network import Network, SocketNetwork
 from hokusai.doctor.report import Check, DoctorReport
-from hokusai.http_bounds import watched_session
-from hokusai.proxy_route import proxy_use
+from hokusai.transport.http_bounds import watched_session
+from hokusai.transport.proxy_route import proxy_use
 
 
 def diagnose(

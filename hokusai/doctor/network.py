@@ -15,7 +15,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import requests
 
-from hokusai.proxy_route import route
+from hokusai.transport.proxy_route import route
 
 
 class Network(Protocol):

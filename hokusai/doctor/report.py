@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hokusai.errors import HokusaiError, mask_keys
+from hokusai.errors import HokusaiError, error_dict, mask_keys
 
 Verdict = Literal["ok", "warn", "fail", "skip"]
 
@@ -54,19 +54,6 @@ class Check:
             "error": error_dict(self.error),
             "next_step": self.next_step,
         }
-
-
-def error_dict(error: HokusaiError | None) -> dict[str, Any] | None:
-    """A typed error as JSON: its class, message, hint and status. Never the key."""
-    if error is None:
-        return None
-    return {
-        "type": type(error).__name__,
-        "message": error.message,
-        "hint": error.hint or None,
-        "status": error.status,
-        "code": getattr(error, "code", None) or getattr(error, "reason", None),
-    }
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import Any
 from mlflow.pyfunc import save_model as save_pyfunc_model
 from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
-from hokusai.core.models import HokusaiModel
+from hokusai.platform.hokusai_model import HokusaiModel
 
 ARTIFACT_KEY = "hokusai_model"
 _FIELDS = ("model_id", "model_type", "version", "metadata", "metrics")

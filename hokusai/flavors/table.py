@@ -40,7 +40,7 @@ FLAVORS: tuple[Flavor, ...] = (
     Flavor(
         name="hokusai",
         label="hokusai.core.models.HokusaiModel subclasses",
-        classes=("hokusai.core.models.HokusaiModel",),
+        classes=("hokusai.platform.hokusai_model.HokusaiModel",),
         mlflow_module="hokusai.flavors.hokusai_model",
         distributions=("cloudpickle",),
     ),

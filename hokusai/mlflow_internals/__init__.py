@@ -37,9 +37,9 @@ from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStor
 from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils import validation
 
-from hokusai import mlflow_version
 from hokusai.errors import UnsupportedMlflowError
 from hokusai.mlflow_internals.server_source import server_does
+from hokusai.support import mlflow_version
 
 _TRACKING_CLIENT_MODULE = "mlflow.tracking._tracking_service.client"
 _REGISTRY_CLIENT_MODULE = "mlflow.tracking._model_registry.client"

@@ -45,15 +45,15 @@ from mlflow.utils.request_utils import augmented_raise_for_status
 from mlflow.utils.rest_utils import verify_rest_response
 from mlflow.utils.uri import validate_path_is_safe
 
-from hokusai import http_trace
-from hokusai.http_bounds import RegistryTransport
 from hokusai.mlflow_internals import (
     ModelRegistryClient,
     TrackingServiceClient,
     guess_mime_type,
     set_service_clients,
 )
-from hokusai.side_by_side import run_all
+from hokusai.transport import http_trace
+from hokusai.transport.http_bounds import RegistryTransport
+from hokusai.transport.side_by_side import run_all
 
 _ARTIFACTS_ENDPOINT = "/mlflow-artifacts/artifacts"
 # Files of one model uploaded at the same time (a saved model is a handful of files).

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from hokusai.lazy import lazy_attributes
+from hokusai.support.lazy import lazy_attributes
 from hokusai.testing.mock_registry import MockRegistryBackend
 
 # The fake server needs `responses`, a test-only dependency: load it only when asked for.

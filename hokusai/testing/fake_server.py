@@ -53,7 +53,7 @@ import responses
 from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
 
-from hokusai import request_auth
+from hokusai.connection import request_auth
 from hokusai.testing.fake_api import ApiReply
 from hokusai.testing.fake_entities import ModelVersion
 from hokusai.testing.fake_events import EVENTS_PATH, EventLimit, FakeEventsApi, ReceivedEvent

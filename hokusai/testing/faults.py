@@ -43,7 +43,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
-from hokusai.compat import StrEnum
+from hokusai.support.compat import StrEnum
 from hokusai.testing.proxy_rules import MLFLOW_MOUNT, KeyGrant, ProxyAnswer, check_request
 
 _JSON = {"Content-Type": "application/json"}

@@ -34,7 +34,7 @@ def fake_registry() -> Iterator[FakeRegistryServer]:
     nothing behind: keys of registries the test left open are forgotten, MLflow's auth switch
     is restored (see ``FakeRegistryServer.stop``).
     """
-    from hokusai.notices import forget_notices
+    from hokusai.support.notices import forget_notices
     from hokusai.testing.fake_server import FakeRegistryServer
 
     # Notices are said once per process; each test starts as if none had been said.

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hokusai.lazy import lazy_attributes
+from hokusai.support.lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from hokusai.tracking.experiments import ExperimentManager
-    from hokusai.tracking.performance import PerformanceTracker
-    from hokusai.tracking.runs import ExperimentRun
+    from hokusai.earlier.experiments import ExperimentManager
+    from hokusai.earlier.performance import PerformanceTracker
+    from hokusai.earlier.runs import ExperimentRun
 
 __getattr__ = lazy_attributes(
     __name__,
     {
-        "ExperimentManager": "hokusai.tracking.experiments",
-        "PerformanceTracker": "hokusai.tracking.performance",
-        "ExperimentRun": "hokusai.tracking.runs",
+        "ExperimentManager": "hokusai.earlier.experiments",
+        "PerformanceTracker": "hokusai.earlier.performance",
+        "ExperimentRun": "hokusai.earlier.runs",
     },
 )
 

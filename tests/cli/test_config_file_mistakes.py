@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hokusai.config.tracking import TrackingConfig
-from hokusai.notices import forget_notices
+from hokusai.support.notices import forget_notices
 
 
 def resolve(home: Path) -> TrackingConfig:

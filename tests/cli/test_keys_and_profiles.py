@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from hokusai.cli.output import EXIT_OK, EXIT_USAGE
-from hokusai.credential_store import DEFAULT_HOME, keyring_entry
-from hokusai.credentials import ApiKey
+from hokusai.config.credential_store import DEFAULT_HOME, keyring_entry
+from hokusai.config.credentials import ApiKey
 from hokusai.errors import mask_keys
 from tests.cli.conftest import Cli, assert_no_secret, type_key
 from tests.conftest import KEYS

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hokusai.cli.output import EXIT_AUTH, EXIT_OK, EXIT_PERMISSION, EXIT_UNAVAILABLE
-from hokusai.credential_store import keyring_entry
+from hokusai.config.credential_store import keyring_entry
 from tests.cli.conftest import (
     UNKNOWN_KEY,
     Cli,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hokusai import ModelRegistry
-from hokusai.credentials import ApiKey
+from hokusai.config.credentials import ApiKey
 from hokusai.errors import HokusaiError
 from tests.cli.conftest import Cli, type_key
 from tests.conftest import KEYS

@@ -11,8 +11,8 @@ import pytest
 
 import hokusai
 from hokusai import ModelRegistry
-from hokusai.credential_store import save_key
-from hokusai.credentials import ApiKey
+from hokusai.config.credential_store import save_key
+from hokusai.config.credentials import ApiKey
 from hokusai.doctor.configuration import resolve
 from hokusai.doctor.conflicts import conflicts
 from hokusai.errors import InsecureTransportError

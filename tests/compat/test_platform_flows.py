@@ -23,7 +23,7 @@ from hokusai.testing.fake_events import ReceivedEvent
 from tests.compat import platform_flows
 from tests.conftest import KEYS
 
-# The tags the platform's services read on a tokenized version (hokusai/platform_tags.py).
+# The tags the platform's services read on a tokenized version (hokusai/platform/tags.py).
 PLATFORM_TAGS = (
     "hokusai_token_id",
     "benchmark_metric",

@@ -69,7 +69,7 @@ def test_an_improvement_experiment_is_compared_and_listed_on_the_registry(
     assert registry.client.get_run(scratch.run_id).data.metrics == {"loss": 0.25}
 
     # Nothing global: MLflow's own tracking URI and the environment are as they were (but for
-    # the SDK's non-secret switch MLFLOW_TRACKING_AUTH=hokusai, see hokusai.request_auth).
+    # the SDK's non-secret switch MLFLOW_TRACKING_AUTH=hokusai, see hokusai.connection.request_auth).
     assert mlflow.get_tracking_uri() == global_uri
     assert {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_AUTH"} == environ
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from hokusai.mlflow_version import release
+from hokusai.support.mlflow_version import release
 
 REST = "/api/2.0/mlflow"
 

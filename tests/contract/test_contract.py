@@ -29,8 +29,8 @@ from hokusai import (
     ModelRegistry,
     PermissionDeniedError,
 )
-from hokusai.mlflow_version import release
 from hokusai.models import TAG_IDEMPOTENCY_KEY
+from hokusai.support.mlflow_version import release
 from tests.contract.api import Api
 from tests.contract.conftest import RegistryUnderTest
 
@@ -469,7 +469,7 @@ def test_error_bodies_carry_the_fields_of_the_servers_release(
 ) -> None:
     """Measured: 3.9.0 answers error_code and message; 3.17.2 adds sqlstate and error_class
     (RESOURCE_DOES_NOT_EXIST's class is RESOURCE_NOT_FOUND)."""
-    from hokusai.mlflow_version import release
+    from hokusai.support.mlflow_version import release
     from tests.contract.api import Api
 
     api = Api(registry_under_test.tracking_uri, registry_under_test.key_for("alice"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hokusai.pending import PendingRegistration
+from hokusai.local.pending import PendingRegistration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAIT_LIMIT = 120.0

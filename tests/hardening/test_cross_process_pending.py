@@ -69,7 +69,7 @@ def test_a_second_sync_is_refused_even_without_fcntl(
 def test_a_second_writer_with_the_same_key_cannot_take_or_remove_a_claimed_record(
     isolated_env: Path,
 ) -> None:
-    from hokusai.pending import PendingStore
+    from hokusai.local.pending import PendingStore
 
     record = intent_record("shared")
     first, second = PendingStore(isolated_env / "pending"), PendingStore(isolated_env / "pending")

@@ -9,7 +9,7 @@ import pytest
 
 from hokusai import ModelRegistry
 from hokusai.errors import InvalidInputError, LocalStoreError
-from hokusai.pending import PendingStore
+from hokusai.local.pending import PendingStore
 from tests.conftest import KEYS
 from tests.hardening.conftest import intent_record
 

@@ -14,7 +14,7 @@ import pytest
 
 from hokusai import ModelRegistry
 from hokusai.doctor import diagnose
-from hokusai.proxy_route import route
+from hokusai.transport.proxy_route import route
 from tests.cli.conftest import FakeNetwork
 from tests.conftest import KEYS
 from tests.hardening.proxy_sockets import Recorder, recorder

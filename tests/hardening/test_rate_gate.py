@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from hokusai.errors import RateLimitedError
-from hokusai.retry_policy import RetryPolicy, retry_after_from
 from hokusai.testing.faults import Fault
+from hokusai.transport.retry_policy import RetryPolicy, retry_after_from
 from tests.hardening.test_rate_limits import CREATE, FakeTime, keyed_versions, registry
 
 

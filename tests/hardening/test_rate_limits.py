@@ -18,8 +18,8 @@ from hokusai import ModelRegistry
 from hokusai.container import Container
 from hokusai.errors import ConfigurationError, RateLimitedError, RegistryUnavailableError
 from hokusai.models import TAG_IDEMPOTENCY_KEY
-from hokusai.retry_policy import Kind, RetryPolicy, parse_retry_after
 from hokusai.testing.faults import Fault
+from hokusai.transport.retry_policy import Kind, RetryPolicy, parse_retry_after
 from tests.conftest import KEYS
 
 CREATE = r"/model-versions/create$"

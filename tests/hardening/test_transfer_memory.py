@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from hokusai.classify import ErrorContext
-from hokusai.http_bounds import RegistryTransport
 from hokusai.mlflow_internals.routes import RoutedArtifactRepository
+from hokusai.transport.classify import ErrorContext
+from hokusai.transport.http_bounds import RegistryTransport
 from tests.hardening.loopback import http_server
 
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"

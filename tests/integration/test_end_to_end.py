@@ -20,9 +20,9 @@ from dependency_injector import providers
 
 from fixtures.real_server import RealServer, RequestRecord
 from hokusai import ModelRegistry
+from hokusai.connection.probe import CircuitBreaker
 from hokusai.container import Container
 from hokusai.models import ModelRegistryEntry
-from hokusai.probe import CircuitBreaker
 
 pytestmark = pytest.mark.integration
 

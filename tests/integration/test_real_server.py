@@ -28,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 
 from fixtures.real_server import RealServer, RequestRecord
 from fixtures.real_server.proxy import ProxyServer, RequestLog
-from hokusai.mlflow_version import release
+from hokusai.support.mlflow_version import release
 from hokusai.testing.proxy_rules import load_keys
 
 pytestmark = pytest.mark.integration

@@ -40,7 +40,7 @@ import pytest
 from _pytest._code.code import ExceptionInfo
 from _pytest.capture import CaptureFixture
 
-from hokusai.credentials import ApiKey
+from hokusai.config.credentials import ApiKey
 
 MARK = "key_canary_allow"
 CHANNELS = ("logs", "output", "exceptions", "warnings", "files", "environ")

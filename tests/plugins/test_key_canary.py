@@ -16,7 +16,7 @@ import warnings
 
 import pytest
 
-from hokusai.credentials import ApiKey
+from hokusai.config.credentials import ApiKey
 
 KEY = "hk_live_L2vHyFA1qQmlcrk0zRHjlMUeUZGvpxuVoaqK"  # alice, from fixtures/keys.json
 OWN = "hk_live_" + "Q" * 28 + "own1"  # in no key file: the canary learns it from ApiKey

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from hokusai.credentials import ApiKey
+from hokusai.config.credentials import ApiKey
 from hokusai.errors import ConfigurationError
 
 SECRET = "hk_live_" + "A1b2C3d4" * 4 + "wxyz"

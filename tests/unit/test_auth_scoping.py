@@ -8,8 +8,8 @@ import threading
 import pytest
 import requests
 
-from hokusai import request_auth as auth
-from hokusai.credentials import ApiKey
+from hokusai.config.credentials import ApiKey
+from hokusai.connection import request_auth as auth
 from hokusai.errors import ConfigurationError
 
 KEY_A = ApiKey("hk_live_" + "A" * 36)

@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from hokusai import errors
-from hokusai.classify import ErrorContext, from_response
+from hokusai.transport.classify import ErrorContext, from_response
 
 CTX = ErrorContext(
     uri="https://registry.hokus.ai/api/mlflow",

@@ -16,8 +16,9 @@ import mlflow
 import pytest
 from mlflow.utils import validation
 
-from hokusai import ModelRegistry, UnsupportedMlflowError, mlflow_internals, mlflow_version
+from hokusai import ModelRegistry, UnsupportedMlflowError, mlflow_internals
 from hokusai.mlflow_internals import routes, server_source
+from hokusai.support import mlflow_version
 
 PACKAGE = Path(__file__).resolve().parents[2] / "hokusai"
 # A private MLflow module in an import, an underscore name imported from MLflow, or an
@@ -51,9 +52,9 @@ def test_every_internal_part_is_found_on_this_release() -> None:
 
 
 def test_a_routed_client_uses_the_service_clients_it_was_given() -> None:
-    from hokusai.classify import ErrorContext
-    from hokusai.http_bounds import RegistryTransport
-    from hokusai.mlflow_tls import TlsSettings
+    from hokusai.transport.classify import ErrorContext
+    from hokusai.transport.http_bounds import RegistryTransport
+    from hokusai.transport.mlflow_tls import TlsSettings
 
     uri = "http://127.0.0.1:9"
     transport = RegistryTransport(

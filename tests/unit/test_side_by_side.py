@@ -9,8 +9,8 @@ import threading
 import pytest
 import requests
 
-from hokusai import http_trace
-from hokusai.side_by_side import run_all
+from hokusai.transport import http_trace
+from hokusai.transport.side_by_side import run_all
 
 _who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from hokusai import validation
 from hokusai.errors import InvalidInputError
 from hokusai.models import (
     TAG_BASELINE_ID,
@@ -32,6 +31,7 @@ from hokusai.models import (
     TAG_TIMESTAMP,
     TAG_TOKEN_ID,
 )
+from hokusai.platform import validation
 
 # additional_tags keys that name the proposal a tokenized model fulfils, in order of preference.
 _PROPOSAL_KEYS = ("proposal_identifier", "proposal_ticker", "canonical_identifier", "ticker")

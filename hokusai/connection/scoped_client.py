@@ -19,12 +19,12 @@ from typing import Any
 
 from mlflow import MlflowClient
 
-from hokusai.classify import ErrorContext
+from hokusai.connection.request_auth import BearerAuth, Binding, acting_as, pinned
 from hokusai.errors import ConfigurationError, mask_keys
-from hokusai.http_bounds import RegistryTransport
 from hokusai.mlflow_internals.routes import route_through
-from hokusai.mlflow_tls import TlsSettings
-from hokusai.request_auth import BearerAuth, Binding, acting_as, pinned
+from hokusai.transport.classify import ErrorContext
+from hokusai.transport.http_bounds import RegistryTransport
+from hokusai.transport.mlflow_tls import TlsSettings
 
 # Set while a scoped call runs: MLflow's methods call each other, and the pin lock is not
 # re-entrant.

@@ -14,9 +14,9 @@ there only over https (plain http only to this machine, or with ``HOKUSAI_ALLOW_
 and only under that base (``request_auth.auth_for``), never through a redirect.
 
 The API limits each key to 30 events a minute and answers 429 with ``Retry-After``; that is
-waited out (``hokusai.retry_policy``, within ``HOKUSAI_RETRY_DEADLINE``), since a 429 is given
-instead of handling the event. Nothing else is repeated: a 502 (the site's hook failed) or a
-lost answer may have been handled, so the caller decides to resend.
+waited out (``hokusai.transport.retry_policy``, within ``HOKUSAI_RETRY_DEADLINE``), since a 429
+is given instead of handling the event. Nothing else is repeated: a 502 (the site's hook
+failed) or a lost answer may have been handled, so the caller decides to resend.
 """
 
 from __future__ import annotations
@@ -30,16 +30,16 @@ from typing import Any
 
 import requests
 
-from hokusai import request_auth
-from hokusai.classify import ErrorContext, from_transport
 from hokusai.config.sources import Setting
 from hokusai.config.tracking import TrackingConfig
 from hokusai.config.urls import split_url
+from hokusai.connection import request_auth
 from hokusai.errors import HokusaiError, InvalidInputError, NotificationError, mask_keys
-from hokusai.http_bounds import RegistryTransport
-from hokusai.mlflow_tls import TlsSettings
 from hokusai.models import INTERNAL_TAG_PREFIX, MEASUREMENT_TAGS
-from hokusai.retry_policy import RetryPolicy
+from hokusai.transport.classify import ErrorContext, from_transport
+from hokusai.transport.http_bounds import RegistryTransport
+from hokusai.transport.mlflow_tls import TlsSettings
+from hokusai.transport.retry_policy import RetryPolicy
 
 EVENT_PATH = "/models/tokenized-registration-events"
 # The earlier SDK's default; an event is one small JSON request.

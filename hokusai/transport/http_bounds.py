@@ -20,7 +20,7 @@ of* forwarding, so the request was never applied and any method may repeat; repe
 keeps a registration from starting over (a new run, a new logged model, every upload again).
 A 503 may have been applied behind the proxy, so it is left to the operation's policy, which
 looks the idempotency key up before creating again; its ``Retry-After`` reaches that policy
-through the operation's response log (``hokusai.http_trace``).
+through the operation's response log (``hokusai.transport.http_trace``).
 
 Not covered by the watchdog: name resolution and the TLS handshake of a new connection, which
 happen before the socket is known; the per-read timeout still bounds the handshake, and the
@@ -45,12 +45,12 @@ import requests
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from hokusai import http_trace
-from hokusai.classify import ErrorContext, from_response
 from hokusai.errors import RateLimitedError, RegistryUnavailableError
-from hokusai.mlflow_tls import TlsSettings
-from hokusai.proxy_route import LoopbackDirectAdapter
-from hokusai.retry_policy import Kind, RetryPolicy, no_retries
+from hokusai.transport import http_trace
+from hokusai.transport.classify import ErrorContext, from_response
+from hokusai.transport.mlflow_tls import TlsSettings
+from hokusai.transport.proxy_route import LoopbackDirectAdapter
+from hokusai.transport.retry_policy import Kind, RetryPolicy, no_retries
 
 # A transfer slower than this on average counts as stalled: each byte moved buys 1/rate seconds.
 MIN_TRANSFER_RATE = 64 * 1024
@@ -144,7 +144,8 @@ _POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 class WatchedAdapter(LoopbackDirectAdapter):
     """An adapter (no retries) whose connections report their sockets to the running watch.
 
-    Loopback registries are reached direct, never through a proxy (``hokusai.proxy_route``).
+    Loopback registries are reached direct, never through a proxy
+    (``hokusai.transport.proxy_route``).
     """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:

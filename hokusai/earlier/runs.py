@@ -26,9 +26,9 @@ DEFAULT_EXPERIMENT = "hokusai_model_improvements"
 @contextmanager
 def typed(registry: ModelRegistry, action: str) -> Iterator[None]:
     """MLflow's exceptions inside the block, raised as the SDK's typed errors."""
-    from hokusai import http_trace
-    from hokusai.classify import ErrorContext, from_mlflow
     from hokusai.errors import HokusaiError, LocalStoreError, ModelNotFoundError
+    from hokusai.transport import http_trace
+    from hokusai.transport.classify import ErrorContext, from_mlflow
 
     with http_trace.traced() as log:
         try:

@@ -2,8 +2,9 @@
 
 The probe is one authenticated, cheap request (search one registered model) with the probe
 budget as its total deadline, no retries, an answer capped at ``PROBE_ANSWER_CAP`` bytes, and
-MLflow's own TLS settings (``hokusai.mlflow_tls``), as MLflow's client would send it. The breaker
-keeps the verdict for a cooldown so that a laptop offline does not pay the timeout on every call.
+MLflow's own TLS settings (``hokusai.transport.mlflow_tls``), as MLflow's client would send it.
+The breaker keeps the verdict for a cooldown so that a laptop offline does not pay the timeout
+on every call.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from dataclasses import dataclass
 
 import requests
 
-from hokusai.classify import ErrorContext, from_response, from_transport
 from hokusai.config.tracking import TrackingConfig
+from hokusai.connection.request_auth import auth_for
 from hokusai.errors import HokusaiError, RegistryUnavailableError
-from hokusai.http_bounds import RegistryTransport, watched_session
-from hokusai.http_trace import json_body
-from hokusai.mlflow_tls import TlsSettings
 from hokusai.models import ProbeResult, Verdict
-from hokusai.request_auth import auth_for
+from hokusai.transport.classify import ErrorContext, from_response, from_transport
+from hokusai.transport.http_bounds import RegistryTransport, watched_session
+from hokusai.transport.http_trace import json_body
+from hokusai.transport.mlflow_tls import TlsSettings
 
 PROBE_PATH = "/api/2.0/mlflow/registered-models/search"
 _GRACE_SECONDS = 0.25

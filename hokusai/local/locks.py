@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hokusai.errors import LocalStoreError
-from hokusai.private_dirs import make_private_dirs
+from hokusai.support.private_dirs import make_private_dirs
 
 if TYPE_CHECKING:
     from filelock import FileLock

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from hokusai.errors import InvalidInputError, LocalStoreError
-from hokusai.locks import try_lock
-from hokusai.private_dirs import make_private_dirs
+from hokusai.local.locks import try_lock
+from hokusai.support.private_dirs import make_private_dirs
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -80,7 +80,7 @@ class PendingRegistration:
     # Once no late duplicate of the pushed version can appear any more (see hokusai.sync).
     settled_at: str | None = None
     # A tokenized registration's event, sent once the version is pushed (its options, see
-    # hokusai.registration_event.EventOptions.queued), and when it was sent.
+    # hokusai.platform.registration_event.EventOptions.queued), and when it was sent.
     event: Mapping[str, Any] | None = None
     event_sent_at: str | None = None
 

@@ -12,7 +12,8 @@ Decided per request at the transport adapter, never through ``NO_PROXY`` in ``os
 (process-wide, and ``requests`` reads it on every request of every thread):
 
 - :func:`route` is the decision: the ``proxies`` mapping an adapter sends a URL with;
-- :class:`LoopbackDirectAdapter` applies it; the SDK's transport (``hokusai.http_bounds``),
+- :class:`LoopbackDirectAdapter` applies it; the SDK's transport
+  (``hokusai.transport.http_bounds``),
   which carries every request the SDK makes (MLflow's REST calls and artifact transfers
   included, see ``hokusai.mlflow_internals.routes``), is built on it. MLflow's own adapter is left
   alone: a user's own MLflow code keeps MLflow's behaviour.

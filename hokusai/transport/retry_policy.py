@@ -27,9 +27,9 @@ wait would end after it, the last error is raised again, saying how long it wait
 to do.
 
 Nested policies share one deadline: the transport waits out a 429 on the single refused request
-(``hokusai.http_bounds``) inside an operation that a policy also wraps; the inner wait ends no
-later than the outer deadline, and an error the inner one gave up on is raised by the outer one
-as it is (not waited for again, not reworded twice).
+(``hokusai.transport.http_bounds``) inside an operation that a policy also wraps; the inner wait
+ends no later than the outer deadline, and an error the inner one gave up on is raised by the
+outer one as it is (not waited for again, not reworded twice).
 """
 
 from __future__ import annotations
@@ -45,21 +45,19 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from hokusai.compat import StrEnum
+from hokusai.config.deadlines import DEFAULT_RETRY_DEADLINE
 from hokusai.errors import (
-    ConfigurationError,
     HokusaiError,
     RateLimitedError,
     RegistryUnavailableError,
 )
-from hokusai.rate_gate import RateGate
+from hokusai.support.compat import StrEnum
+from hokusai.transport.rate_gate import RateGate
 
 logger = logging.getLogger("hokusai")
 
 T = TypeVar("T")
 
-DEFAULT_RETRY_DEADLINE = 120.0
-MAX_RETRY_DEADLINE = 3600.0
 # Back-off without Retry-After: the first wait is up to BASE seconds, doubling up to CAP.
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
@@ -137,20 +135,6 @@ def retry_after_from(headers: Mapping[str, str]) -> float | None:
     return parse_retry_after(lowered.get("retry-after"))
 
 
-def parse_deadline(raw: str, *, name: str) -> float:
-    """A retry deadline in seconds: 0 (no retries) up to MAX_RETRY_DEADLINE."""
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= MAX_RETRY_DEADLINE:
-        raise ConfigurationError(
-            f"{name}={raw!r} must be a number of seconds between 0 (no retries) and "
-            f"{MAX_RETRY_DEADLINE:g}."
-        )
-    return value
-
-
 def retryable(error: HokusaiError, kind: Kind) -> bool:
     """Whether ``error`` means "come back later" and a repeat of ``kind`` is safe."""
     if isinstance(error, RateLimitedError):
@@ -170,7 +154,7 @@ class RetryPolicy:
 
     ``source`` names where the deadline came from, for the message when it passes. ``sleep``,
     ``clock`` and ``draw`` (uniform in [0, 1)) are replaceable for tests. ``gate`` is the
-    registry's shared "not before" moment after a 429 (``hokusai.rate_gate``).
+    registry's shared "not before" moment after a 429 (``hokusai.transport.rate_gate``).
     """
 
     deadline: float = DEFAULT_RETRY_DEADLINE

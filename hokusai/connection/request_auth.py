@@ -28,11 +28,11 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.auth import AuthBase
 
-from hokusai import http_trace
+from hokusai.config.credentials import ApiKey
 from hokusai.config.tracking import is_loopback
-from hokusai.credentials import ApiKey
 from hokusai.errors import ConfigurationError
-from hokusai.http_trace import ResponseLog
+from hokusai.transport import http_trace
+from hokusai.transport.http_trace import ResponseLog
 
 PROVIDER_NAME = "hokusai"
 _AUTH_SWITCH = "MLFLOW_TRACKING_AUTH"

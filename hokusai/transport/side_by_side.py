@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from hokusai import http_trace
+from hokusai.transport import http_trace
 
 T = TypeVar("T")
 

@@ -26,8 +26,8 @@ from hokusai.errors import (
     RegistryUnavailableError,
     TLSError,
 )
-from hokusai.http_trace import SeenResponse
-from hokusai.retry_policy import parse_retry_after, retry_after_from
+from hokusai.transport.http_trace import SeenResponse
+from hokusai.transport.retry_policy import parse_retry_after, retry_after_from
 
 UNAVAILABLE_STATUSES = frozenset({500, 502, 503, 504})
 

@@ -13,7 +13,7 @@ from hokusai.config.tracking import Mode, TrackingConfig
 from hokusai.models import ProbeResult, RegistryStatus
 
 if TYPE_CHECKING:
-    from hokusai.pending import PendingStore
+    from hokusai.local.pending import PendingStore
 
 
 def first_target(mode: Mode, has_key: bool) -> str:
