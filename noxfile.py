@@ -104,10 +104,12 @@ def _against_server(
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff: lint and formatting."""
-    session.install("ruff")
+    """ruff (lint and formatting) and import-linter (the layer map of docs/architecture.md)."""
+    session.install("ruff", "import-linter")
     session.run("ruff", "check", "hokusai", "tests", "fixtures", "noxfile.py")
     session.run("ruff", "format", "--check", "hokusai", "tests", "fixtures", "noxfile.py")
+    # Reads the contracts in pyproject.toml; the package is found from the working directory.
+    session.run("lint-imports")
 
 
 @nox.session

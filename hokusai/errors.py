@@ -586,5 +586,4 @@ __all__ = [
     "TLSError",
     "UnknownArgumentError",
     "UnsupportedMlflowError",
-    "error_dict",
 ]

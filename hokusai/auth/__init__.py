@@ -1,4 +1,7 @@
-"""The earlier SDK's authentication package: ``HokusaiAuth``, ``configure``/``setup`` and the
+"""The earlier SDK's ``hokusai.auth``, kept for code that imports it.
+May import: the modules it points at.
+
+The earlier SDK's authentication package: ``HokusaiAuth``, ``configure``/``setup`` and the
 authentication errors.
 
 The key a ``HokusaiAuth`` holds is sent by the registry only to the registry's own URI, over

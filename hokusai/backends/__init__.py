@@ -1,5 +1,3 @@
-"""Where registrations go: an MLflow store (remote or local), the auto-mode router that falls back
-to the local store, and runs copied from the user's own MLflow store.
-
-Imports: ``hokusai.flavors``, ``hokusai.platform`` and everything below them.
+"""Where registrations go: an MLflow store, the auto-mode fallback, the user's own runs.
+May import: ``hokusai.flavors`` and the layers below it.
 """

@@ -1,1 +1,3 @@
-"""The ``hokusai`` command line."""
+"""The ``hokusai`` command line: one module per command, output and exit codes.
+May import: every layer below.
+"""

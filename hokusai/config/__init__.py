@@ -1,5 +1,9 @@
-"""Configuration: settings with their sources, the mode switch, the process default, and the
-earlier SDK's setup functions (``setup_mlflow_auth``, ``setup_mlflow``, ...)."""
+"""Settings with their sources, the mode switch, the key chain and its store, ``HokusaiAuth``.
+May import: ``hokusai.support``, ``hokusai.models``, ``hokusai.errors``.
+
+Configuration: settings with their sources, the mode switch, the process default, and the
+earlier SDK's setup functions (``setup_mlflow_auth``, ``setup_mlflow``, ...).
+"""
 
 from hokusai.config.defaults import clear as clear_defaults
 from hokusai.config.keys import resolve_credentials

@@ -1,4 +1,3 @@
-"""One registry connection: the key on MLflow's requests, the reachability probe, the scoped client.
-
-Imports: ``hokusai.mlflow_internals`` and everything below it.
+"""One registry connection: the key on MLflow's requests, the probe, the scoped client.
+May import: ``hokusai.mlflow_internals`` and the layers below it.
 """

@@ -1,4 +1,7 @@
-"""The platform's ``hokusai.core``: models eagerly; the registry, A/B testing, versioning and
+"""The earlier SDK's ``hokusai.core``, kept for code that imports it.
+May import: the modules it points at.
+
+The platform's ``hokusai.core``: models eagerly; the registry, A/B testing, versioning and
 inference on first use.
 
 ``from hokusai.core import ModelRegistry, HokusaiModel, ModelFactory, ModelType`` keeps working,

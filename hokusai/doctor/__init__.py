@@ -1,4 +1,7 @@
-"""Would a registration reach the hosted registry, and if not, why? The checks behind ``doctor``.
+"""The checks behind ``hokusai doctor``, from the configuration to a write on the registry.
+May import: ``hokusai.container`` and the layers below it.
+
+Would a registration reach the hosted registry, and if not, why? The checks behind ``doctor``.
 
 The checks run in the order a registration meets its obstacles: the configuration, settings
 that fight it, name resolution, TCP, TLS, the proxy's health endpoint, the key on a read, the

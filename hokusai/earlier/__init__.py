@@ -1,6 +1,3 @@
-"""The earlier SDK's (``hokusai-ml-platform`` 1.0) classes and functions, built on
-``ModelRegistry``.
-
-Imports: ``hokusai.registry`` and everything below it. Old import paths (``hokusai.core``,
-``hokusai.auth``, ``hokusai.tracking``) are thin modules that point here.
+"""The earlier SDK's classes and functions (versioning, tracking, setup, ...), on ``ModelRegistry``.
+May import: ``hokusai.registry`` and the layers below it.
 """

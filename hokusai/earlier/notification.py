@@ -1,4 +1,4 @@
-"""The earlier SDK's ``hokusai.core.notification``: its names on ``hokusai.registration_event``.
+"""The earlier SDK's ``hokusai.core.notification``, on ``hokusai.platform.registration_event``.
 
 Scripts that built and sent a tokenized model's registration event themselves keep working.
 The event goes where a ``ModelRegistry`` sends it, with the same rules: the key only over https

@@ -1,4 +1,5 @@
 """Every kind of model ``register_model`` takes, saved as real MLflow model files.
+May import: ``hokusai.platform`` and the layers below it.
 
 ``staged(model)`` is the one entry point: model objects are dispatched by their class names
 (``dispatch``) to a row of the flavor table (``table``), saved with requirements pinned from the

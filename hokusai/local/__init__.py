@@ -1,4 +1,3 @@
-"""The local store's durable state under HOKUSAI_HOME: pending registrations and file locks.
-
-Imports: ``hokusai.support`` and ``hokusai.errors``.
+"""The local store's state under HOKUSAI_HOME: pending registrations and file locks.
+May import: ``hokusai.connection`` and the layers below it.
 """

@@ -1,6 +1,9 @@
 # MLflow ships no type hints for these internals.
 # mypy: disable-error-code="no-untyped-call"
-"""Every part of MLflow that hokusai uses outside MLflow's public API, and nowhere else.
+"""Every MLflow name outside its public API, checked at import; its stores on our transport.
+May import: ``hokusai.transport`` and the layers below it.
+
+Every part of MLflow that hokusai uses outside MLflow's public API, and nowhere else.
 
 MLflow offers no public way to give one ``MlflowClient`` its own HTTP (key, timeout, retries)
 without changing the process environment, nor public access to the validation rules its server

@@ -1,5 +1,3 @@
-"""The platform's domain: its tags, input validation, the registration event, what a registry
-reports, the earlier SDK's argument names and the ``HokusaiModel`` abstraction.
-
-Imports: ``hokusai.local``, ``hokusai.connection`` and everything below them.
+"""The platform's domain: tags, validation, the registration event, status, ``HokusaiModel``.
+May import: ``hokusai.local`` and the layers below it.
 """

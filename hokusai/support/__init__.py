@@ -1,5 +1,3 @@
-"""Helpers that know nothing of registries: Python compatibility, lazy attributes, notices,
-private directories and the supported-MLflow check.
-
-Imports: ``hokusai.errors`` only.
+"""Helpers that know nothing of registries: compatibility, lazy names, notices, versions.
+May import: ``hokusai.errors``.
 """

@@ -1,4 +1,7 @@
-"""Test doubles for code that uses hokusai: an in-memory registry and a fake registry server.
+"""Test doubles: the mock registry, the fake registry server and its pytest plugin.
+May import: ``hokusai.flavors`` and the layers below it.
+
+Test doubles for code that uses hokusai: an in-memory registry and a fake registry server.
 
 - ``MockRegistryBackend``: what ``HOKUSAI_MLFLOW_MODE=mock`` uses; no MLflow, no network.
 - ``FakeRegistryServer``: a stateful fake of the hosted registry (MLflow REST API behind the

@@ -1,4 +1,7 @@
-"""Experiments and improvement tracking (the earlier SDK's ``hokusai.tracking``).
+"""The earlier SDK's ``hokusai.tracking``, kept for code that imports it.
+May import: the modules it points at.
+
+Experiments and improvement tracking (the earlier SDK's ``hokusai.tracking``).
 
 ``from hokusai.tracking import ExperimentManager, PerformanceTracker``: both record runs on a
 ``ModelRegistry``'s registry through its own client (see docs/tracking.md). Loaded on first use.

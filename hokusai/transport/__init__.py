@@ -1,4 +1,3 @@
-"""The HTTP between the SDK and one registry: bounds, retries, proxies, TLS, error classification.
-
-Imports: ``hokusai.config``, ``hokusai.support``, ``hokusai.models``, ``hokusai.errors``.
+"""The HTTP to one registry: bounds, retries, proxies, TLS, error classification.
+May import: ``hokusai.config`` and the layers below it.
 """
