@@ -74,6 +74,7 @@ class ApiReply:
         return cls(status, json.dumps(payload).encode())
 
 
+WERKZEUG_PAGE_TYPE = "text/html; charset=utf-8"
 # The pages Werkzeug (under MLflow's Flask server) writes for answers MLflow leaves to it.
 _WERKZEUG_PAGES = {
     405: ("Method Not Allowed", "The method is not allowed for the requested URL."),
@@ -133,13 +134,14 @@ class ApiRequest:
     def read_body(self) -> ApiRequest:
         """The parameters as MLflow's server reads them once a route matched.
 
-        A GET (or HEAD) with a query string reads only the query; any other request reads only its
-        JSON body, refused on POST and PUT unless sent as ``application/json``. Unreadable
+        A GET with a query string reads only the query; any other request reads only its
+        JSON body (a HEAD too: Flask serves it by the GET handler, which
+        checks for "GET"), refused on POST and PUT unless sent as ``application/json``. Unreadable
         JSON counts as ``{}``, a JSON string is decoded once more (older clients sent
         that), and any other non-object crashes the server's handler. Artifact routes
         carry file bytes and read the query.
         """
-        if self.path.startswith(ARTIFACTS_ROOT) or (self.method in ("GET", "HEAD") and self.params):
+        if self.path.startswith(ARTIFACTS_ROOT) or (self.method == "GET" and self.params):
             return self
         if self.method in ("POST", "PUT"):
             _check_json_content_type(self.content_type)
@@ -355,10 +357,13 @@ class Routes:
                 body = fake_protocol.render(method, request.path, result)
                 return ApiReply.json(result) if body is None else ApiReply(200, body.encode())
         allowed |= fake_protocol.methods_for(request.path)
-        if allowed and request.method != "OPTIONS":
-            # Flask's router: the path is served, not with this method.
-            raise WerkzeugAnswer(405, {"Allow": _allow_header(allowed)})
-        return None
+        if not allowed:
+            return None
+        # Flask's router: the path is served, not with this method; OPTIONS names them.
+        allow = {"Allow": _allow_header(allowed)}
+        if request.method == "OPTIONS":
+            return ApiReply(204, b"", WERKZEUG_PAGE_TYPE, allow)
+        raise WerkzeugAnswer(405, allow)
 
 
 def _allow_header(methods: set[str]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from tests.contract.api import REST, Api, Case, unique
+from tests.contract.api import Api, Case, unique
 
 OK = (200, None)
 INVALID = (400, "INVALID_PARAMETER_VALUE")
@@ -832,8 +832,7 @@ def raw_body(
         headers = dict(api.headers)
         if content_type is not None:
             headers["Content-Type"] = content_type
-        url = f"{api.tracking_uri}{REST}/{path}"
-        return requests.request(method, url, data=data, headers=headers, timeout=30)
+        return requests.request(method, api.url(path), data=data, headers=headers, timeout=30)
 
     return act
 
@@ -921,9 +920,29 @@ HTTP: dict[str, Case] = {
         ),
     ),
     "head-on-a-get-endpoint": Case(OK, on_model("HEAD", "registered-models/get")),
+    # The server reads a HEAD's parameters from its body, never from its query.
+    "head-with-a-query": Case(
+        (400, None),
+        with_model(
+            lambda api, name: api.call("HEAD", "registered-models/get", params={"name": name})
+        ),
+    ),
     "get-on-a-post-endpoint": Case(NOT_ALLOWED, plain("GET", "registered-models/create", name="x")),
     "post-on-a-get-endpoint": Case(NOT_ALLOWED, on_model("POST", "registered-models/get")),
     "delete-on-a-get-endpoint": Case(NOT_ALLOWED, plain("DELETE", "registered-models/search")),
+    "head-on-a-post-endpoint": Case(NOT_ALLOWED, plain("HEAD", "registered-models/create")),
+    "options-on-an-endpoint": Case((204, None), plain("OPTIONS", "registered-models/create")),
+    "post-on-an-artifact": Case(
+        NOT_ALLOWED, raw_body("POST", "/api/2.0/mlflow-artifacts/artifacts/0/x.txt", b"x")
+    ),
+    "post-on-the-artifact-listing": Case(
+        NOT_ALLOWED, plain("POST", "/api/2.0/mlflow-artifacts/artifacts")
+    ),
+    # A POST reads only its body: a name in the query is not seen.
+    "post-with-its-fields-in-the-query": Case(
+        INVALID,
+        lambda api: api.call("POST", "registered-models/create", {}, params={"name": unique("q")}),
+    ),
     "ajax-get": Case(
         OK, lambda api: ajax("GET", "mlflow/registered-models/get", name=api.model())(api)
     ),
