@@ -67,37 +67,98 @@ class ApiReply:
     status: int
     body: bytes
     content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def json(cls, payload: JsonDict, status: int = 200) -> ApiReply:
         return cls(status, json.dumps(payload).encode())
 
 
+WERKZEUG_PAGE_TYPE = "text/html; charset=utf-8"
+# The pages Werkzeug (under MLflow's Flask server) writes for answers MLflow leaves to it.
+_WERKZEUG_PAGES = {
+    405: ("Method Not Allowed", "The method is not allowed for the requested URL."),
+    500: (
+        "Internal Server Error",
+        "The server encountered an internal error and was unable to complete your request. "
+        "Either the server is overloaded or there is an error in the application.",
+    ),
+}
+
+
+class WerkzeugAnswer(Exception):
+    """An answer MLflow's handlers never write: Flask's router or its crash page writes it."""
+
+    def __init__(self, status: int, headers: Mapping[str, str] | None = None) -> None:
+        title, text = _WERKZEUG_PAGES[status]
+        super().__init__(title)
+        page = (
+            f"<!doctype html>\n<html lang=en>\n<title>{status} {title}</title>\n"
+            f"<h1>{title}</h1>\n<p>{text}</p>\n"
+        )
+        self.reply = ApiReply(
+            status, page.encode(), "text/html; charset=utf-8", dict(headers or {})
+        )
+
+
+JSON_CONTENT_TYPE = "application/json"
+
+
 @dataclass(frozen=True)
 class ApiRequest:
-    """One upstream request: its parameters come from the JSON body, or the query for GET."""
+    """One upstream request. ``params`` start as the query; :meth:`read_body` reads the rest."""
 
     method: str
     path: str
     params: Mapping[str, Any] = field(default_factory=dict)
     body: bytes = b""
     user: str | None = None
+    content_type: str | None = JSON_CONTENT_TYPE
 
     @classmethod
     def build(
-        cls, method: str, path: str, query: str, body: bytes, user: str | None = None
+        cls,
+        method: str,
+        path: str,
+        query: str,
+        body: bytes,
+        user: str | None = None,
+        content_type: str | None = JSON_CONTENT_TYPE,
     ) -> ApiRequest:
         params: dict[str, Any] = {
             key: values[0] if len(values) == 1 else values
             for key, values in parse_qs(query, keep_blank_values=True).items()
         }
-        # Artifact uploads carry file bytes, not JSON.
-        if body and not path.startswith(ARTIFACTS_ROOT):
+        return cls(method.upper(), path, params, body, user, content_type)
+
+    def read_body(self) -> ApiRequest:
+        """The parameters as MLflow's server reads them once a route matched.
+
+        A GET with a query string reads only the query; any other request reads only its
+        JSON body (a HEAD too: Flask serves it by the GET handler, which
+        checks for "GET"), refused on POST and PUT unless sent as ``application/json``. Unreadable
+        JSON counts as ``{}``, a JSON string is decoded once more (older clients sent
+        that), and any other non-object crashes the server's handler. Artifact routes
+        carry file bytes and read the query.
+        """
+        if self.path.startswith(ARTIFACTS_ROOT) or (self.method == "GET" and self.params):
+            return self
+        if self.method in ("POST", "PUT"):
+            _check_json_content_type(self.content_type)
+        try:
+            fields = json.loads(self.body)
+        except ValueError:
+            fields = None
+        if isinstance(fields, str):
             try:
-                params.update(json.loads(body))
-            except (ValueError, TypeError) as exc:
-                raise ApiError(400, "MALFORMED_REQUEST", f"Malformed JSON body: {exc}") from exc
-        return cls(method.upper(), path, params, body, user)
+                fields = json.loads(fields)
+            except ValueError as exc:
+                raise WerkzeugAnswer(500) from exc
+        if fields is None:
+            fields = {}
+        if not isinstance(fields, dict):
+            raise WerkzeugAnswer(500)
+        return replace(self, params=fields)
 
     def with_params(self, **params: Any) -> ApiRequest:
         return replace(self, params={**self.params, **params})
@@ -109,7 +170,7 @@ class ApiRequest:
     def required(self, name: str) -> str:
         value = self.text(name)
         if not value:
-            raise invalid(f"Missing value for required parameter '{name}'.")
+            raise missing(name)
         return value
 
     def number(self, name: str, default: int) -> int:
@@ -128,6 +189,23 @@ class ApiRequest:
     def pairs(self, name: str = "tags") -> dict[str, str]:
         """A ``[{"key": ..., "value": ...}]`` parameter (tags, params) as a dict."""
         return {str(i["key"]): str(i.get("value", "")) for i in self.items(name)}
+
+
+def _check_json_content_type(content_type: str | None) -> None:
+    # As mlflow.server.validation._validate_content_type, which needs Flask (not in skinny):
+    # parameters after ";" are dropped, the type itself is compared as written.
+    if content_type is None:
+        raise invalid("Bad Request. Content-Type header is missing.")
+    if content_type.split(";")[0] != JSON_CONTENT_TYPE:
+        raise invalid(f"Bad Request. Content-Type must be one of {[JSON_CONTENT_TYPE]}.")
+
+
+def missing(name: str) -> ApiError:
+    # The server's schema check ends each of its refusals with this pointer.
+    return invalid(
+        f"Missing value for required parameter '{name}'. "
+        "See the API docs for more information about request parameters."
+    )
 
 
 def enum_name(value: object, names: list[str]) -> str:
@@ -263,17 +341,35 @@ class Routes:
         (:mod:`fake_protocol`): wrong types are refused as the server refuses them, and
         answers take the server's JSON shape.
         """
+        served_as = "GET" if request.method == "HEAD" else request.method
+        allowed: set[str] = set()
         for method, pattern, handler in self._table:
             match = pattern.match(request.path)
-            if match and method == request.method:
-                request = request.with_params(**match.groupdict())
+            if not match:
+                continue
+            allowed.add(method)
+            if method == served_as:
+                request = request.read_body().with_params(**match.groupdict())
                 fake_protocol.parse_request(method, request.path, request.params)
                 result = handler(store, request)
                 if isinstance(result, ApiReply):
                     return result
                 body = fake_protocol.render(method, request.path, result)
                 return ApiReply.json(result) if body is None else ApiReply(200, body.encode())
-        return None
+        allowed |= fake_protocol.methods_for(request.path)
+        if not allowed:
+            return None
+        # Flask's router: the path is served, not with this method; OPTIONS names them.
+        allow = {"Allow": _allow_header(allowed)}
+        if request.method == "OPTIONS":
+            return ApiReply(204, b"", WERKZEUG_PAGE_TYPE, allow)
+        raise WerkzeugAnswer(405, allow)
+
+
+def _allow_header(methods: set[str]) -> str:
+    # Flask answers HEAD wherever GET is served, and OPTIONS everywhere.
+    implied = {"HEAD"} if "GET" in methods else set()
+    return ", ".join(sorted(methods | implied | {"OPTIONS"}))
 
 
 @dataclass(frozen=True)

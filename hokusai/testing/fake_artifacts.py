@@ -25,6 +25,7 @@ from hokusai.testing.fake_api import (
     ApiRequest,
     MlflowStore,
     Routes,
+    WerkzeugAnswer,
     not_found,
 )
 from hokusai.testing.fake_entities import JsonDict
@@ -80,15 +81,6 @@ def _is_directory(store: MlflowStore, path: str) -> bool:
     return any(stored.startswith(prefix) for stored in store.artifacts)
 
 
-# What Flask answers for an exception its handler does not catch (3.9, a directory download).
-_FLASK_ERROR_PAGE = (
-    b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
-    b"<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was "
-    b"unable to complete your request. Either the server is overloaded or there is an error "
-    b"in the application.</p>\n"
-)
-
-
 @route("PUT", f"{ARTIFACTS_ROOT}/(?P<artifact_path>.+)")
 def _upload(store: MlflowStore, request: ApiRequest) -> ApiReply | JsonDict:
     store.artifacts[_artifact_path(request)] = request.body
@@ -101,7 +93,8 @@ def _download(store: MlflowStore, request: ApiRequest) -> ApiReply:
     path = _artifact_path(request)
     if _is_directory(store, path):
         if not rules.artifacts_served_by_fastapi:
-            return ApiReply(500, _FLASK_ERROR_PAGE, "text/html; charset=utf-8")
+            # Flask's page for an exception its handler does not catch (3.9).
+            raise WerkzeugAnswer(500)
         detail = f"Artifact path refers to a directory, not a file: '{path}'"
         return ApiReply(400, json.dumps({"detail": detail}).encode())
     if path not in store.artifacts:

@@ -54,6 +54,12 @@ def message_for(method: str, path: str) -> type[Message] | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def methods_for(path: str) -> frozenset[str]:
+    """The methods MLflow serves ``path`` with; empty when it is none of its proto APIs."""
+    return frozenset(verb for verb, pattern, _ in _endpoints() if pattern.match(path))
+
+
 def _repeated(field: Any) -> bool:
     # Newer protobuf releases replace ``label`` with ``is_repeated``.
     if hasattr(field, "is_repeated"):

@@ -167,7 +167,7 @@ def _rename_registered_model(store: MlflowStore, request: ApiRequest) -> JsonDic
     model = _registered(store, request)
     new_name = request.text("new_name")
     rules.validate_model_renaming(new_name)
-    if new_name in store.registered_models:
+    if new_name in store.registered_models and new_name != model.name:
         raise already_exists(f"Registered Model (name={new_name}) already exists.")
     del store.registered_models[model.name]
     model.name = new_name

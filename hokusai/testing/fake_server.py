@@ -328,6 +328,7 @@ class FakeRegistryServer:
             urlsplit(url).query,
             _body_bytes(request.body),
             grant.user if grant else None,
+            _header(headers, "Content-Type"),
         )
         return _api_reply(reply)
 
@@ -374,7 +375,12 @@ def _proxy_reply(answer: ProxyAnswer) -> _Reply:
 
 def _api_reply(reply: ApiReply) -> _Reply:
     headers = {"Content-Type": reply.content_type} if reply.content_type else {}
-    return reply.status, headers, reply.body
+    return reply.status, {**headers, **reply.headers}, reply.body
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 class _Router:

@@ -10,15 +10,26 @@
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from mlflow.exceptions import MlflowException
 
 from hokusai.testing import fake_artifacts, fake_registry, fake_tracking
-from hokusai.testing.fake_api import ApiError, ApiReply, ApiRequest, MlflowStore, Routes, invalid
+from hokusai.testing.fake_api import (
+    JSON_CONTENT_TYPE,
+    ApiError,
+    ApiReply,
+    ApiRequest,
+    MlflowStore,
+    Routes,
+    WerkzeugAnswer,
+    invalid,
+)
 from hokusai.testing.fake_entities import (
     Experiment,
     LoggedModel,
@@ -28,6 +39,8 @@ from hokusai.testing.fake_entities import (
 )
 from hokusai.testing.proxy_rules import MLFLOW_MOUNT
 
+# MLflow's server serves every /api/2.0/ endpoint under /ajax-api/2.0/ too, for its web UI.
+_AJAX = re.compile(r"^/ajax-api/2\.0/")
 _ROUTES = Routes(fake_tracking.route, fake_registry.route, fake_artifacts.route)
 
 
@@ -49,12 +62,26 @@ class FakeMlflowState:
         self._store = MlflowStore()
 
     def handle(
-        self, method: str, path: str, query: str = "", body: bytes = b"", user: str | None = None
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        body: bytes = b"",
+        user: str | None = None,
+        content_type: str | None = JSON_CONTENT_TYPE,
     ) -> ApiReply:
+        """Answer one upstream request; ``content_type`` None means the header was missing."""
+        request = ApiRequest.build(method, path, query, body, user, content_type)
+        reply = self._answer(replace(request, path=_AJAX.sub("/api/2.0/", request.path, count=1)))
+        # Flask answers HEAD as GET, without the body.
+        return replace(reply, body=b"") if request.method == "HEAD" else reply
+
+    def _answer(self, request: ApiRequest) -> ApiReply:
         try:
-            request = ApiRequest.build(method, path, query, body, user)
             with self._lock:
                 return _ROUTES.dispatch(self._store, request) or _no_route(request)
+        except WerkzeugAnswer as answer:
+            return answer.reply
         except ApiError as error:
             return error.reply()
         except MlflowException as error:  # one of MLflow's own rules, applied by a handler

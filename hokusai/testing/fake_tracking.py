@@ -35,6 +35,7 @@ from hokusai.testing.fake_api import (
     delete_tag,
     enum_name,
     invalid,
+    missing,
     not_found,
     paged,
     search,
@@ -263,7 +264,7 @@ def _metric(raw: Mapping[str, Any], path: str = "") -> Metric:
 def _log_metric(store: MlflowStore, request: ApiRequest) -> JsonDict:
     run = _active_run_of(store, request)
     if request.params.get("timestamp") is None:
-        raise invalid("Missing value for required parameter 'timestamp'.")
+        raise missing("timestamp")
     run.metric_history.append(_metric(request.params))
     return {}
 

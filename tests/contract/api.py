@@ -31,6 +31,10 @@ class Api:
         self.tracking_uri = tracking_uri
         self.headers = {"Authorization": f"Bearer {key}"} if key else {}
 
+    def url(self, path: str) -> str:
+        """``path`` under the REST root (``runs/create``), or absolute below the tracking URI."""
+        return self.tracking_uri + (path if path.startswith("/") else f"{REST}/{path}")
+
     def call(
         self,
         method: str,
@@ -39,11 +43,10 @@ class Api:
         params: Any = None,
         headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        """``path`` under the REST root (``runs/create``), or absolute below the tracking URI."""
-        url = self.tracking_uri + (path if path.startswith("/") else f"{REST}/{path}")
+        """``path`` as :meth:`url` reads it."""
         return requests.request(
             method,
-            url,
+            self.url(path),
             json=body,
             params=params,
             headers=self.headers if headers is None else headers,

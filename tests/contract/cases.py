@@ -8,6 +8,7 @@ server: where the fake disagrees, the fake is wrong. ``on_3_9`` is what an MLflo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -815,6 +816,145 @@ SOURCES: dict[str, Case] = {
 }
 
 
+# -- HTTP edges: methods, content types, bodies, ajax-api (issue 19: measured on 3.9.0 and 3.17.2) --
+CRASH_PAGE = (500, None)  # Werkzeug's HTML page: no MLflow error body
+NOT_ALLOWED = (405, None)  # Werkzeug's HTML page, with an Allow header
+NO_ROUTE = (404, None)  # the proxy's own JSON for a path MLflow does not serve
+JSON_TYPE = "application/json"
+
+
+def raw_body(
+    method: str, path: str, data: bytes | dict[str, str], content_type: str | None = None
+) -> Act:
+    """``data`` sent as it is, under ``content_type`` (None: no Content-Type header at all)."""
+
+    def act(api: Api) -> requests.Response:
+        headers = dict(api.headers)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        return requests.request(method, api.url(path), data=data, headers=headers, timeout=30)
+
+    return act
+
+
+def create_body(content_type: str | None, encode: Callable[[str], bytes] = str.encode) -> Act:
+    """A well-formed model creation whose JSON is sent as ``encode(json)``."""
+
+    def act(api: Api) -> requests.Response:
+        body = encode(json.dumps({"name": unique("ct")}))
+        return raw_body("POST", "registered-models/create", body, content_type)(api)
+
+    return act
+
+
+def create_json(body: bytes) -> Act:
+    """A model creation whose body, sent as JSON, is ``body`` exactly."""
+    return raw_body("POST", "registered-models/create", body, JSON_TYPE)
+
+
+def with_model(act: Callable[[Api, str], requests.Response]) -> Act:
+    """``act`` on a fresh registered model's name."""
+    return lambda api: act(api, api.model())
+
+
+def on_other_model(method: str, path: str, data: Callable[[str], bytes], content_type: str) -> Act:
+    return lambda api: raw_body(method, path, data(api.model()), content_type)(api)
+
+
+def ajax(method: str, endpoint: str, **fields: Any) -> Act:
+    return lambda api: send(api, method, f"/ajax-api/2.0/{endpoint}", fields)
+
+
+def _as_json(name: str) -> bytes:
+    return json.dumps({"name": name, "description": "d"}).encode()
+
+
+HTTP: dict[str, Case] = {
+    "rename-to-own-name": Case(
+        OK,
+        with_model(
+            lambda api, name: send(
+                api, "POST", "registered-models/rename", {"name": name, "new_name": name}
+            )
+        ),
+    ),
+    "version-update-without-description": Case(OK, on_version("PATCH", "model-versions/update")),
+    "post-without-content-type": Case(INVALID, create_body(None)),
+    "post-text-plain": Case(INVALID, create_body("text/plain")),
+    "post-content-type-capitalised": Case(INVALID, create_body("Application/JSON")),
+    "post-content-type-with-charset": Case(OK, create_body("application/json; charset=utf-8")),
+    "post-form": Case(
+        INVALID,
+        lambda api: raw_body("POST", "registered-models/create", {"name": unique("fm")})(api),
+    ),
+    "patch-text-plain": Case(
+        OK, on_other_model("PATCH", "registered-models/update", _as_json, "text/plain")
+    ),
+    "patch-without-content-type": Case(
+        OK, lambda api: raw_body("PATCH", "registered-models/update", _as_json(api.model()))(api)
+    ),
+    "post-malformed-json": Case(INVALID, create_json(b"{not json")),
+    "post-json-null": Case(INVALID, create_json(b"null")),
+    "post-empty-json-body": Case(INVALID, create_json(b"")),
+    "post-json-list": Case(CRASH_PAGE, create_json(b"[1,2]")),
+    "post-json-number": Case(CRASH_PAGE, create_json(b"12")),
+    "post-json-true": Case(CRASH_PAGE, create_json(b"true")),
+    "post-json-empty-string": Case(CRASH_PAGE, create_json(b'""')),
+    "post-json-plain-string": Case(CRASH_PAGE, create_json(b'"abc"')),
+    "patch-json-list": Case(
+        CRASH_PAGE,
+        on_other_model("PATCH", "registered-models/update", lambda n: b"[]", JSON_TYPE),
+    ),
+    "post-double-encoded-json": Case(
+        OK, create_body(JSON_TYPE, lambda text: json.dumps(text).encode())
+    ),
+    "get-with-json-body": Case(
+        OK, with_model(lambda api, name: api.call("GET", "registered-models/get", {"name": name}))
+    ),
+    "get-query-wins-over-body": Case(
+        NOT_FOUND,
+        with_model(
+            lambda api, name: api.call(
+                "GET", "registered-models/get", {"name": name}, params={"name": unique("nope")}
+            )
+        ),
+    ),
+    "head-on-a-get-endpoint": Case(OK, on_model("HEAD", "registered-models/get")),
+    # The server reads a HEAD's parameters from its body, never from its query.
+    "head-with-a-query": Case(
+        (400, None),
+        with_model(
+            lambda api, name: api.call("HEAD", "registered-models/get", params={"name": name})
+        ),
+    ),
+    "get-on-a-post-endpoint": Case(NOT_ALLOWED, plain("GET", "registered-models/create", name="x")),
+    "post-on-a-get-endpoint": Case(NOT_ALLOWED, on_model("POST", "registered-models/get")),
+    "delete-on-a-get-endpoint": Case(NOT_ALLOWED, plain("DELETE", "registered-models/search")),
+    "head-on-a-post-endpoint": Case(NOT_ALLOWED, plain("HEAD", "registered-models/create")),
+    "options-on-an-endpoint": Case((204, None), plain("OPTIONS", "registered-models/create")),
+    "post-on-an-artifact": Case(
+        NOT_ALLOWED, raw_body("POST", "/api/2.0/mlflow-artifacts/artifacts/0/x.txt", b"x")
+    ),
+    "post-on-the-artifact-listing": Case(
+        NOT_ALLOWED, plain("POST", "/api/2.0/mlflow-artifacts/artifacts")
+    ),
+    # A POST reads only its body: a name in the query is not seen.
+    "post-with-its-fields-in-the-query": Case(
+        INVALID,
+        lambda api: api.call("POST", "registered-models/create", {}, params={"name": unique("q")}),
+    ),
+    "ajax-get": Case(
+        OK, lambda api: ajax("GET", "mlflow/registered-models/get", name=api.model())(api)
+    ),
+    "ajax-post": Case(
+        OK, lambda api: ajax("POST", "mlflow/registered-models/create", name=unique("aj"))(api)
+    ),
+    "ajax-artifacts": Case(OK, ajax("GET", "mlflow-artifacts/artifacts", path="0")),
+    "ajax-wrong-method": Case(NOT_ALLOWED, ajax("GET", "mlflow/registered-models/create")),
+    "ajax-unknown": Case(NO_ROUTE, ajax("GET", "mlflow/nonexistent")),
+}
+
+
 TABLES = {
     "validation": VALIDATION,
     "lifecycle": LIFECYCLE,
@@ -823,4 +963,5 @@ TABLES = {
     "endpoints": COVERAGE,
     "artifacts": ARTIFACTS,
     "sources": SOURCES,
+    "http": HTTP,
 }
