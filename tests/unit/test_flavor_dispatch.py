@@ -40,7 +40,10 @@ def test_an_instance_of_a_subclass_of_each_listed_class_goes_to_its_flavor(
         # On the torch backend a Keras 3 model is also a torch.nn.Module.
         (("keras.src.models.model.Model", "torch.nn.modules.module.Module"), "keras"),
         # A HokusaiModel that wraps itself in a PythonModel keeps its own save/load.
-        (("hokusai.platform.hokusai_model.HokusaiModel", "mlflow.pyfunc.model.PythonModel"), "hokusai"),
+        (
+            ("hokusai.platform.hokusai_model.HokusaiModel", "mlflow.pyfunc.model.PythonModel"),
+            "hokusai",
+        ),
     ],
 )
 def test_the_more_specific_framework_wins(bases: tuple[str, ...], expected: str) -> None:
