@@ -32,7 +32,7 @@ class RegistryUnderTest:
     # rules come from there), the server's own for the real stack.
     mlflow_version: str
     _monkeypatch: pytest.MonkeyPatch
-    # The server-side request log as (method, path, status, user) rows, oldest first.
+    # The server-side request log of this test as (method, path, status, user) rows, oldest first.
     _request_log: Callable[[], list[tuple[str, str, int | None, str | None]]]
 
     def key_for(self, user: str | None) -> str | None:
@@ -107,10 +107,13 @@ def registry_under_test(
     real = request.getfixturevalue("contract_real_server")
     if not real.is_up():
         real.restart()
+    # The real stack lives for the session; its log starts where this test does, as the fake's
+    # (one server per test) does, so no scenario sees another's requests whatever the order.
+    first = len(real.requests())
     yield RegistryUnderTest(
         "real",
         real.tracking_uri,
         real.mlflow_version,
         monkeypatch,
-        lambda: [(r.method, r.path, r.status, r.user) for r in real.requests()],
+        lambda: [(r.method, r.path, r.status, r.user) for r in real.requests()[first:]],
     )
