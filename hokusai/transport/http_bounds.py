@@ -42,12 +42,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from hokusai.errors import RateLimitedError, RegistryUnavailableError
 from hokusai.transport import http_trace
-from hokusai.transport.classify import ErrorContext, from_response
+from hokusai.transport.classify import ErrorContext, causes, from_response
 from hokusai.transport.mlflow_tls import TlsSettings
 from hokusai.transport.proxy_route import LoopbackDirectAdapter
 from hokusai.transport.retry_policy import Kind, RetryPolicy, no_retries
@@ -191,6 +192,11 @@ def _deadline(seconds: float) -> Iterator[_Watch]:
         _current.reset(token)
     if watch.expired:
         raise _Expired()
+
+
+# What a socket read or connect that outlived its timeout raises, wrapped by requests or not.
+# Not urllib3's TimeoutError as a whole: a refused connection (NewConnectionError) is one.
+_SOCKET_TIMEOUTS = (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError)
 
 
 def read_capped(response: requests.Response, cap: int) -> bytes:
@@ -360,6 +366,12 @@ class RegistryTransport:
             raise self._timed_out(method, url, budget) from None
         except _TooLarge:
             raise self._too_large(method, url, cap) from None
+        except requests.exceptions.RequestException as exc:
+            # The per-read timeout is the same number of seconds: when it fires first (a loaded
+            # machine, or a transfer whose budget is longer) the user reads the same message.
+            if not any(isinstance(c, _SOCKET_TIMEOUTS) for c in causes(exc)):
+                raise
+            raise self._timed_out(method, url, self.timeout, silent=budget > self.timeout) from None
 
     @contextmanager
     def _send(
@@ -398,10 +410,16 @@ class RegistryTransport:
             status=status,
         )
 
-    def _timed_out(self, method: str, url: str, budget: float) -> RegistryUnavailableError:
+    def _timed_out(
+        self, method: str, url: str, budget: float, *, silent: bool = False
+    ) -> RegistryUnavailableError:
+        what = (
+            f"sent nothing for {budget:g} s on {method} {_path(url)}"
+            if silent
+            else f"did not finish answering {method} {_path(url)} within {budget:g} s"
+        )
         return self._unavailable(
-            f"The registry did not finish answering {method} {_path(url)} within "
-            f"{budget:g} s while {self._ctx.action} (the connection stayed open but the "
+            f"The registry {what} while {self._ctx.action} (the connection stayed open but the "
             "answer did not complete), so the request was abandoned.",
             "timeout",
             f"If the registry is only slow, raise {self._timeout_setting}; otherwise check the "

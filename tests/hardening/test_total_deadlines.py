@@ -9,13 +9,17 @@ tests wait (with a generous limit) for the server to see the client hang up.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from hokusai import ModelRegistry
 from hokusai.container import Container
 from hokusai.errors import RegistryUnavailableError
+from hokusai.transport.classify import ErrorContext
+from hokusai.transport.http_bounds import MIN_TRANSFER_RATE, RegistryTransport
 from tests.conftest import KEYS
 from tests.hardening.loopback import (
     PROBE_PATH,
@@ -95,4 +99,47 @@ def test_a_registry_call_ends_at_the_request_deadline(serve: Servers, behaviour:
     assert raised.value.reason == "timeout"
     # What happened and what to do about it.
     assert "did not finish answering" in str(raised.value)
+    assert "HOKUSAI_REQUEST_TIMEOUT" in str(raised.value)
+
+
+class _SilentSession(requests.Session):
+    """A session whose socket read timeout fires before the total deadline's watchdog does,
+    as it can on a loaded machine when both are set to the same number of seconds."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        raise requests.exceptions.ReadTimeout(f"Read timed out. (read timeout={kwargs['timeout']})")
+
+
+def test_a_call_says_the_same_whichever_of_its_two_timeouts_fires_first(serve: Servers) -> None:
+    server = serve(stall)
+    transport = RegistryTransport(
+        server.url, timeout=1, context=ErrorContext(server.url), session=_SilentSession()
+    )
+
+    with pytest.raises(RegistryUnavailableError) as raised:
+        transport.answer("GET", "/api/2.0/mlflow/model-versions/get")
+
+    assert raised.value.reason == "timeout"
+    assert "did not finish answering GET /api/2.0/mlflow/model-versions/get within 1 s" in str(
+        raised.value
+    )
+    assert "HOKUSAI_REQUEST_TIMEOUT" in str(raised.value)
+
+
+def test_an_upload_the_registry_never_answers_ends_at_the_read_timeout_and_says_so(
+    serve: Servers, tmp_path: Path
+) -> None:
+    server = serve(stall)
+    transport = RegistryTransport(server.url, timeout=1, context=ErrorContext(server.url))
+    weights = tmp_path / "weights.bin"
+    # Its total budget is 1 s plus 5 s for the transfer: the 1 s read timeout ends it first.
+    weights.write_bytes(b"\0" * 5 * MIN_TRANSFER_RATE)
+
+    with pytest.raises(RegistryUnavailableError) as raised:
+        transport.upload("/api/2.0/mlflow-artifacts/artifacts/1/weights.bin", weights)
+
+    [exchange] = server.wait_for(1, "/api/2.0/mlflow-artifacts")
+    assert exchange.hung_up.wait(HANG_UP_LIMIT), "the upload kept the connection open"
+    assert raised.value.reason == "timeout"
+    assert "sent nothing for 1 s" in str(raised.value)
     assert "HOKUSAI_REQUEST_TIMEOUT" in str(raised.value)
