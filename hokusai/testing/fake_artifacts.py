@@ -34,7 +34,7 @@ route = Routes()
 
 # What a database-backed `mlflow server --serve-artifacts` advertises (measured on 3.17.2),
 # except that presigned uploads and the AI gateway are answered false on purpose: the fake
-# serves neither, and a client told otherwise would try them (docs/testing.md).
+# serves neither endpoint, so it does not advertise them (docs/testing.md).
 SERVER_INFO: JsonDict = {
     "store_type": "SqlStore",
     "workspaces_enabled": False,
