@@ -48,6 +48,15 @@ SERVER_CHANGES: dict[str, ServerChange] = {
     ),
     # GET /api/3.0/mlflow/server-info (3.9 served only an unprefixed /server-info).
     "server_info_api": ServerChange(_HANDLERS, "get_endpoints", ("/mlflow/server-info",)),
+    # GET /server-info, {"store_type": ...} alone: 3.9's only server-info, gone from newer ones.
+    "server_info_at_root": ServerChange(
+        _HANDLERS, "get_endpoints", ("/server-info",), newest=False
+    ),
+    # A request body that spells one field two ways (`run_id` and `runId`, proto and JSON
+    # names, at any depth) is refused (3.9 read both, the later key winning).
+    "conflicting_field_aliases": ServerChange(
+        _HANDLERS, "_get_request_message", ("_reject_conflicting_field_aliases",)
+    ),
     # Artifact uploads and downloads are served by FastAPI, not Flask: an upload answers an
     # empty body, a directory 400 and a missing file 404 (3.9: `{}`, a 500 page, a 500), and
     # `//x` or `%2Fx` is an absolute path, refused (3.9's Flask merged the slashes).

@@ -114,6 +114,8 @@ class ApiRequest:
     body: bytes = b""
     user: str | None = None
     content_type: str | None = JSON_CONTENT_TYPE
+    # Fields given only under their JSON name (``runId``): read, but not as a required field.
+    aliased: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -141,7 +143,7 @@ class ApiRequest:
         that), and any other non-object crashes the server's handler. Artifact routes
         carry file bytes and read the query.
         """
-        if self.path.startswith(ARTIFACTS_ROOT) or (self.method == "GET" and self.params):
+        if self.reads_query:
             return self
         if self.method in ("POST", "PUT"):
             _check_json_content_type(self.content_type)
@@ -160,6 +162,11 @@ class ApiRequest:
             raise WerkzeugAnswer(500)
         return replace(self, params=fields)
 
+    @property
+    def reads_query(self) -> bool:
+        """Whether the server reads this request's fields from its query (before read_body)."""
+        return self.path.startswith(ARTIFACTS_ROOT) or (self.method == "GET" and bool(self.params))
+
     def with_params(self, **params: Any) -> ApiRequest:
         return replace(self, params={**self.params, **params})
 
@@ -169,9 +176,20 @@ class ApiRequest:
 
     def required(self, name: str) -> str:
         value = self.text(name)
-        if not value:
+        if not value or name in self.aliased:
             raise missing(name)
         return value
+
+    def run_id(self) -> str:
+        """The run a request names: ``run_id``, else (older clients) ``run_uuid``; the server
+        asks for ``run_id`` when neither is there."""
+        # The server's check reads the raw body; its handler the parsed message.
+        given = None if "run_id" in self.aliased else self.params.get("run_id")
+        if given is None:
+            given = self.params.get("run_uuid")
+        if not given:
+            raise missing("run_id")
+        return self.text("run_id") or self.text("run_uuid")
 
     def number(self, name: str, default: int) -> int:
         value = self.params.get(name)
@@ -275,10 +293,11 @@ class MlflowStore:
         return self.registered_models[name]
 
     def model_version(self, name: str, version: str) -> ModelVersion:
-        model = self.registered_model(name)
         # As the server reads it: int(" 1") and int("+1") are 1, "1.0" and "one" are refused.
         number = mlflow_rules.model_version_number(version)
-        if number not in model.versions:
+        # The SQL store looks the version up directly: a missing model is a missing version.
+        model = self.registered_models.get(name)
+        if model is None or number not in model.versions:
             raise not_found(f"Model Version (name={name}, version={version}) not found")
         return model.versions[number]
 
@@ -349,9 +368,12 @@ class Routes:
                 continue
             allowed.add(method)
             if method == served_as:
+                from_query = request.reads_query
                 request = request.read_body().with_params(**match.groupdict())
-                fake_protocol.parse_request(method, request.path, request.params)
-                result = handler(store, request)
+                params, aliased = fake_protocol.parse_request(
+                    method, request.path, request.params, from_query=from_query
+                )
+                result = handler(store, replace(request, params=params, aliased=aliased))
                 if isinstance(result, ApiReply):
                     return result
                 body = fake_protocol.render(method, request.path, result)

@@ -32,8 +32,9 @@ from hokusai.testing.fake_entities import JsonDict
 
 route = Routes()
 
-# What a database-backed `mlflow server --serve-artifacts` advertises, minus multipart
-# transfers, which would send the client to presigned URLs the fake does not serve.
+# What a database-backed `mlflow server --serve-artifacts` advertises (measured on 3.17.2),
+# except that presigned uploads and the AI gateway are answered false on purpose: the fake
+# serves neither endpoint, so it does not advertise them (docs/testing.md).
 SERVER_INFO: JsonDict = {
     "store_type": "SqlStore",
     "workspaces_enabled": False,
@@ -50,9 +51,17 @@ def _server_info(store: MlflowStore, request: ApiRequest) -> JsonDict:
     return dict(SERVER_INFO)
 
 
-# An MLflow 3.9 server has no such endpoint (nor does its client ask for one).
+def _server_info_at_root(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    return {"store_type": SERVER_INFO["store_type"]}
+
+
+# Where the installed release's server answers it: /server-info with the store type alone
+# (3.9), or under the 3.0 API and its ajax twin (newer releases), never both.
 if rules.serves_server_info:
     route("GET", "/api/3.0/mlflow/server-info")(_server_info)
+    route("GET", "/ajax-api/3.0/mlflow/server-info")(_server_info)
+if rules.serves_server_info_at_root:
+    route("GET", "/server-info")(_server_info_at_root)
 
 
 @route("GET", "/version")
@@ -109,8 +118,13 @@ def _download(store: MlflowStore, request: ApiRequest) -> ApiReply:
             f"mlflow-artifacts:/{path}: {{'{path}': 'No such file or directory'}}",
         )
     # As the server: the type MLflow guesses from the name (text/plain for .json, .yaml,
-    # MLmodel; application/octet-stream for .pkl or no extension).
-    return ApiReply(200, store.artifacts[path], guess_mime_type(path))
+    # MLmodel; application/octet-stream for .pkl or no extension), sent as an attachment the
+    # browser must not sniff (an uploaded .html or .svg is never rendered).
+    headers = {
+        "Content-Disposition": f"attachment; filename={path.rsplit('/', 1)[-1]}",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return ApiReply(200, store.artifacts[path], guess_mime_type(path), headers)
 
 
 def listing(store: MlflowStore, directory: str) -> list[JsonDict]:
@@ -159,7 +173,7 @@ def _list_under(store: MlflowStore, root_uri: str, path: str) -> JsonDict:
 
 @route("GET", "artifacts/list")
 def _list_run_artifacts(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    run = store.run(request.text("run_id") or request.text("run_uuid"))
+    run = store.run(request.run_id())
     return _list_under(store, run.artifact_uri, request.text("path"))
 
 

@@ -24,10 +24,14 @@ from typing import Any
 from google.protobuf import descriptor  # type: ignore[import-untyped]
 from google.protobuf.json_format import ParseError  # type: ignore[import-untyped]
 from google.protobuf.message import Message  # type: ignore[import-untyped]
+from mlflow.exceptions import MlflowException
 from mlflow.protos.model_registry_pb2 import ModelRegistryService
 from mlflow.protos.service_pb2 import MlflowService
 from mlflow.utils.proto_json_utils import parse_dict
 from mlflow.utils.rest_utils import extract_all_api_info_for_service
+from mlflow.utils.validation import invalid_value
+
+from hokusai.testing import mlflow_rules
 
 _Table = list[tuple[str, re.Pattern[str], type[Message]]]
 
@@ -38,9 +42,9 @@ def _endpoints() -> _Table:
     for service in (MlflowService, ModelRegistryService):
         for message, endpoints in extract_all_api_info_for_service(service, "/api/2.0").items():  # type: ignore[no-untyped-call]
             for path, method in endpoints:
-                # The last placeholder (a tag key) may hold slashes; the others may not.
-                pattern = re.sub(r"\{(\w+)\}$", r"(?P<\1>.+)", path)
-                pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+                # Flask's default converter, as the server routes them: no slashes, tag keys
+                # included (`tags/a/b` is no route).
+                pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
                 table.append((method, re.compile(pattern + "$"), message))
     return table
 
@@ -80,23 +84,109 @@ def _from_query(params: Mapping[str, Any], message: type[Message]) -> dict[str, 
             value = value[0]
         if field.type == descriptor.FieldDescriptor.TYPE_BOOL and isinstance(value, str):
             if value.lower() not in ("true", "false"):
-                raise ParseError(f"Invalid boolean value: {value}, must be 'true' or 'false'.")
+                raise MlflowException.invalid_parameter_value(
+                    f"Invalid boolean value: {value}, must be 'true' or 'false'."
+                )
             value = value.lower() == "true"
         typed[field.name] = value
     return typed
 
 
-def parse_request(method: str, path: str, params: Mapping[str, Any]) -> None:
-    """Refuse (``ValueError``) a request whose fields do not fit MLflow's message for it."""
+def parse_request(
+    method: str, path: str, params: Mapping[str, Any], *, from_query: bool
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """The fields a handler reads, as MLflow's server reads ``params`` for ``method path``.
+
+    Refuses (``MlflowException``) what does not fit MLflow's message for the endpoint, with
+    the server's wording, and a body that spells a field two ways where the installed release
+    does. Returns the fields under their proto names (a JSON name such as ``runId`` read as
+    ``run_id``, the later key winning as in protobuf's parser) and the names that were given
+    only as a JSON name: the server's checks of required fields read the raw body by proto
+    name, so those count as missing. A query is read by proto names only.
+    """
     message = message_for(method, path)
     if message is None:
-        return
+        return dict(params), frozenset()
+    if from_query:
+        fields = _from_query(params, message)
+        _check_types(path, fields, message)
+        return dict(params), frozenset()
+    if mlflow_rules.refuses_conflicting_field_aliases:
+        _refuse_conflicting_aliases(params, message.DESCRIPTOR)
+    _check_types(path, copy.deepcopy(dict(params)), message)
+    return _proto_names(params, message.DESCRIPTOR)
+
+
+_API_DOCS = " See the API docs for more information about request parameters."
+
+
+def _check_types(path: str, fields: dict[str, Any], message: type[Message]) -> None:
     try:
-        fields = _from_query(params, message) if method == "GET" else copy.deepcopy(dict(params))
         # The server's own parser: up to 3.9 it takes a numeric experiment_id as its text.
         parse_dict(fields, message())  # type: ignore[no-untyped-call]
+        return
     except ParseError as exc:
-        raise ValueError(f"Invalid request for {path}: {exc}") from exc
+        failure = exc
+    # As the server's schema check words it: the first field whose value does not fit.
+    by_key = {f.name: f for f in message.DESCRIPTOR.fields}
+    by_key.update({f.json_name: f for f in message.DESCRIPTOR.fields})
+    for key, value in fields.items():
+        field = by_key.get(key)
+        if field is None:
+            continue
+        try:
+            parse_dict({key: value}, message())  # type: ignore[no-untyped-call]
+        except ParseError:
+            if _kind_fits(field, value):
+                break  # the field's shape is right, something inside it is not
+            hint = f" Hint: Value was of type '{type(value).__name__}'."
+            raise MlflowException.invalid_parameter_value(
+                invalid_value(field.name, value, hint) + _API_DOCS  # type: ignore[no-untyped-call]
+            ) from failure
+    # A wrong value inside a list or message: the server skips those (docs/testing.md).
+    raise MlflowException.invalid_parameter_value(
+        f"Invalid request for {path}: {failure}"
+    ) from failure
+
+
+def _kind_fits(field: Any, value: Any) -> bool:
+    if _repeated(field):
+        return isinstance(value, list)
+    return field.type == descriptor.FieldDescriptor.TYPE_MESSAGE and isinstance(value, dict)
+
+
+def _refuse_conflicting_aliases(fields: Any, message: Any) -> None:
+    """As the newer server's ``_reject_conflicting_field_aliases`` (it needs Flask, so it is
+    followed here, not imported): a field given under both its proto and its JSON name."""
+    if not isinstance(fields, Mapping):
+        return
+    for field in message.fields:
+        if field.name != field.json_name and field.name in fields and field.json_name in fields:
+            raise MlflowException.invalid_parameter_value(
+                f"Request specifies both '{field.name}' and '{field.json_name}'; "
+                "provide only one of them."
+            )
+        if field.type != descriptor.FieldDescriptor.TYPE_MESSAGE:
+            continue
+        nested = field.message_type
+        # Map entries and well-known types carry caller-chosen keys, not proto fields.
+        if nested.GetOptions().map_entry or nested.full_name.startswith("google.protobuf."):
+            continue
+        value = fields.get(field.name, fields.get(field.json_name))
+        for item in value if isinstance(value, list) else [value]:
+            _refuse_conflicting_aliases(item, nested)
+
+
+def _proto_names(fields: Mapping[str, Any], message: Any) -> tuple[dict[str, Any], frozenset[str]]:
+    proto_name = {f.json_name: f.name for f in message.fields if f.json_name != f.name}
+    named: dict[str, Any] = {}
+    spelled_as_proto: set[str] = set()
+    for key, value in fields.items():  # JSON order: the later spelling wins
+        name = proto_name.get(key, key)
+        named[name] = value
+        if name == key:
+            spelled_as_proto.add(name)
+    return named, frozenset(set(proto_name.values()) & set(named) - spelled_as_proto)
 
 
 def render(method: str, path: str, payload: Any) -> str | None:

@@ -72,14 +72,16 @@ class FakeMlflowState:
     ) -> ApiReply:
         """Answer one upstream request; ``content_type`` None means the header was missing."""
         request = ApiRequest.build(method, path, query, body, user, content_type)
-        reply = self._answer(replace(request, path=_AJAX.sub("/api/2.0/", request.path, count=1)))
+        served = replace(request, path=_AJAX.sub("/api/2.0/", request.path, count=1))
+        reply = self._answer(served) or _no_route(request)
         # Flask answers HEAD as GET, without the body.
         return replace(reply, body=b"") if request.method == "HEAD" else reply
 
-    def _answer(self, request: ApiRequest) -> ApiReply:
+    def _answer(self, request: ApiRequest) -> ApiReply | None:
+        """The answer, or None when no route matches (the 404 names the path as asked)."""
         try:
             with self._lock:
-                return _ROUTES.dispatch(self._store, request) or _no_route(request)
+                return _ROUTES.dispatch(self._store, request)
         except WerkzeugAnswer as answer:
             return answer.reply
         except ApiError as error:

@@ -189,8 +189,7 @@ def _create_run(store: MlflowStore, request: ApiRequest) -> JsonDict:
 
 
 def _run_of(store: MlflowStore, request: ApiRequest) -> Run:
-    # Older clients still send the run id as run_uuid.
-    return store.run(request.text("run_id") or request.required("run_uuid"))
+    return store.run(request.run_id())
 
 
 @route("GET", "runs/get")
@@ -224,7 +223,7 @@ def _restore_run(store: MlflowStore, request: ApiRequest) -> JsonDict:
 
 
 def _active_run_of(store: MlflowStore, request: ApiRequest) -> Run:
-    return store.active_run(request.text("run_id") or request.required("run_uuid"))
+    return store.active_run(request.run_id())
 
 
 def _log_param(run: Run, key: str, value: str) -> None:
@@ -335,9 +334,11 @@ def _log_inputs(store: MlflowStore, request: ApiRequest) -> JsonDict:
 
 @route("GET", "metrics/get-history")
 def _metric_history(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    run = _run_of(store, request)
+    run_id = request.run_id()
     key = request.required("metric_key")
-    return {"metrics": [m.to_json() for m in run.metric_history if m.key == key]}
+    # The SQL store reads the metrics table alone: an unknown run has no history, no error.
+    history = store.runs[run_id].metric_history if run_id in store.runs else []
+    return {"metrics": [m.to_json() for m in history if m.key == key]}
 
 
 @route("POST", "runs/search")
@@ -403,12 +404,16 @@ def _set_logged_model_tags(store: MlflowStore, request: ApiRequest) -> JsonDict:
     model = _model_of(store, request)
     model.tags.update(request.pairs())
     model.touch()
-    return {"model": model.to_json()}
+    return {}  # the server's answer is empty: the client reads the model again if it needs it
 
 
-@route("DELETE", "logged-models/(?P<model_id>[^/]+)/tags/(?P<tag_key>.+)")
+@route("DELETE", "logged-models/(?P<model_id>[^/]+)/tags/(?P<tag_key>[^/]+)")
 def _delete_logged_model_tag(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    return delete_tag(_model_of(store, request), unquote(request.required("tag_key")))
+    model = _model_of(store, request)
+    key = unquote(request.required("tag_key"))
+    if key not in model.tags:
+        raise not_found(f"No tag with key {key!r} found for model with ID {model.model_id!r}.")
+    return delete_tag(model, key)
 
 
 @route("POST", "logged-models/(?P<model_id>[^/]+)/params")
@@ -421,6 +426,8 @@ def _log_logged_model_params(store: MlflowStore, request: ApiRequest) -> JsonDic
 
 @route("POST", "logged-models/search")
 def _search_logged_models(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    if "experiment_ids" not in request.params:
+        raise missing("experiment_ids")
     experiment_ids = {str(e) for e in request.items("experiment_ids")}
     candidates = [m for m in store.logged_models.values() if m.experiment_id in experiment_ids]
     # This endpoint orders by objects ({"field_name", "ascending"}), not "field DESC" strings.

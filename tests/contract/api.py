@@ -91,6 +91,15 @@ def outcome(response: requests.Response) -> tuple[int, str | None]:
     return response.status_code, code
 
 
+def message_of(response: requests.Response) -> str:
+    """MLflow's ``message`` (the proxy's too), else the body as text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text
+    return str(body["message"]) if isinstance(body, dict) and "message" in body else response.text
+
+
 @dataclass(frozen=True)
 class Case:
     """One request scenario: ``act`` arranges what it needs and returns the answer to judge."""
@@ -99,8 +108,17 @@ class Case:
     act: Callable[[Api], requests.Response]
     # What an MLflow 3.9 server (the platform's pin) answers instead, where it differs.
     on_3_9: tuple[int, str | None] | None = None
+    # Text the answer's body holds (a refusal's wording), on every release unless on_3_9
+    # differs; then ``says_on_3_9`` is what a 3.9 server's answer holds (None: not checked).
+    says: str | None = None
+    says_on_3_9: str | None = None
 
     def expected_from(self, mlflow_version: str) -> tuple[int, str | None]:
         if self.on_3_9 is not None and release(mlflow_version)[:2] == (3, 9):
             return self.on_3_9
         return self.expected
+
+    def says_from(self, mlflow_version: str) -> str | None:
+        if release(mlflow_version)[:2] == (3, 9) and self.on_3_9 is not None:
+            return self.says_on_3_9
+        return self.says

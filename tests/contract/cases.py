@@ -955,6 +955,197 @@ HTTP: dict[str, Case] = {
 }
 
 
+# -- fidelity: field spellings, server-info, wrong-type wording, a sweep (issue 19 follow-up) --------
+# Measured on real 3.9.0 and 3.17.2 servers. A field has two spellings in a JSON body, its
+# proto name (`run_id`) and its JSON name (`runId`); `run_uuid` is another field, not a
+# spelling: no release refuses it beside `run_id` (the handlers take `run_id or run_uuid`).
+BOTH_SPELLINGS = "Request specifies both '{}' and '{}'; provide only one of them."
+WRONG_TYPE = "Invalid value {} for parameter '{}' supplied:  Hint: Value was of type '{}'."
+
+
+def missing_run_id() -> str:
+    return "Missing value for required parameter 'run_id'."
+
+
+def two_runs(act: Callable[[Api, str, str], requests.Response]) -> Act:
+    return lambda api: act(api, api.run(), api.run())
+
+
+def spelled_twice(path: str, proto: str, json_name: str, **fields: Any) -> Case:
+    """``path`` with ``proto`` and ``json_name`` naming two fresh runs (refused from 3.10)."""
+    return Case(
+        INVALID,
+        two_runs(lambda api, a, b: api.call("POST", path, {proto: a, json_name: b, **fields})),
+        on_3_9=OK,
+        says=BOTH_SPELLINGS.format(proto, json_name),
+    )
+
+
+def experiment_spelled_twice(path: str) -> Case:
+    """A creation in a fresh experiment and, spelled ``experimentId``, the default one."""
+    return Case(
+        INVALID,
+        lambda api: api.call(
+            "POST", path, {"experiment_id": api.experiment(), "experimentId": "0"}
+        ),
+        on_3_9=OK,
+        says=BOTH_SPELLINGS.format("experiment_id", "experimentId"),
+    )
+
+
+def wrong_type(act: Act, shown: object, field: str, type_name: str) -> Case:
+    """A refusal of a value of the wrong type, worded by the server's schema check."""
+    return Case(INVALID, act, says=WRONG_TYPE.format(shown, field, type_name))
+
+
+def logged_model_call(method: str, tail: str, body: dict[str, Any] | None = None) -> Act:
+    """``method logged-models/<fresh model id><tail>``."""
+    return lambda api: api.call(
+        method, f"logged-models/{logged_model(api)['model_id']}{tail}", body
+    )
+
+
+FIDELITY: dict[str, Case] = {
+    "run-id-spelled-twice-update": spelled_twice("runs/update", "run_id", "runId", status="KILLED"),
+    "run-id-spelled-twice-log-metric": spelled_twice(
+        "runs/log-metric", "run_id", "runId", **metric()
+    ),
+    "run-id-spelled-twice-same-value": Case(
+        INVALID,
+        lambda api: (lambda r: on_run_body(api, {"run_id": r, "runId": r, **metric()}))(api.run()),
+        on_3_9=OK,
+        says=BOTH_SPELLINGS.format("run_id", "runId"),
+    ),
+    "experiment-id-spelled-twice": experiment_spelled_twice("runs/create"),
+    "experiment-id-spelled-twice-logged-model": experiment_spelled_twice("logged-models"),
+    "spelled-twice-inside-a-list": Case(
+        INVALID,
+        two_runs(
+            lambda api, a, b: api.call(
+                "POST", "runs/log-batch", {"run_id": a, "metrics": [metric(run_id=a, runId=b)]}
+            )
+        ),
+        on_3_9=OK,
+        says=BOTH_SPELLINGS.format("run_id", "runId"),
+    ),
+    "max-results-spelled-twice": Case(
+        INVALID,
+        plain("POST", "experiments/search", max_results=5, maxResults=6),
+        on_3_9=OK,
+        says=BOTH_SPELLINGS.format("max_results", "maxResults"),
+    ),
+    # A query is read by proto names only: the JSON name is not seen, so nothing conflicts.
+    "spelled-twice-in-a-query": Case(
+        OK,
+        two_runs(lambda api, a, b: api.call("GET", "runs/get", params={"run_id": a, "runId": b})),
+    ),
+    "run-id-and-run-uuid-differ-get": Case(
+        OK,
+        two_runs(
+            lambda api, a, b: api.call("GET", "runs/get", params={"run_id": a, "run_uuid": b})
+        ),
+    ),
+    "run-id-and-run-uuid-differ-update": Case(
+        OK,
+        two_runs(
+            lambda api, a, b: api.call(
+                "POST", "runs/update", {"run_id": a, "run_uuid": b, "status": "FINISHED"}
+            )
+        ),
+    ),
+    "run-uuid-alone": Case(OK, lambda api: on_run_body(api, {"run_uuid": api.run(), **metric()})),
+    # The server checks required fields in the raw body, by proto name.
+    "run-id-as-json-name-only": Case(
+        INVALID,
+        lambda api: on_run_body(api, {"runId": api.run(), **metric()}),
+        says=missing_run_id(),
+    ),
+    "experiment-id-as-json-name-only": Case(
+        OK, lambda api: api.call("POST", "runs/create", {"experimentId": api.experiment()})
+    ),
+    "max-results-as-json-name-only": Case(OK, plain("POST", "experiments/search", maxResults=1)),
+    "run-id-missing-get": Case(INVALID, plain("GET", "runs/get"), says=missing_run_id()),
+    "run-id-missing-update": Case(
+        INVALID, plain("POST", "runs/update", status="FINISHED"), says=missing_run_id()
+    ),
+    "run-id-missing-log-metric": Case(
+        INVALID, plain("POST", "runs/log-metric", **metric()), says=missing_run_id()
+    ),
+    "run-id-missing-artifact-list": Case(
+        INVALID, plain("GET", "artifacts/list"), says=missing_run_id()
+    ),
+    # server-info: 3.9 serves /server-info alone; newer releases the 3.0 API and its ajax twin.
+    "server-info-at-root": Case(NO_ROUTE, plain("GET", "/server-info"), on_3_9=OK),
+    "server-info-ajax": Case(OK, plain("GET", "/ajax-api/3.0/mlflow/server-info"), on_3_9=NO_ROUTE),
+    "server-info-under-2-0": Case(NO_ROUTE, plain("GET", "/api/2.0/mlflow/server-info")),
+    "server-info-post": Case(
+        NOT_ALLOWED, plain("POST", "/api/3.0/mlflow/server-info"), on_3_9=NO_ROUTE
+    ),
+    # Wrong types: the server's schema check words them, with MLflow's invalid_value.
+    "wrong-type-number-for-text": wrong_type(new_model(name=12), 12, "name", "int"),
+    "wrong-type-list-for-text": wrong_type(new_model(name=["a"]), '["a"]', "name", "list"),
+    "wrong-type-text-for-list": wrong_type(
+        lambda api: new_model(name=unique("t"), tags="x")(api), '"x"', "tags", "str"
+    ),
+    "wrong-type-text-for-number": wrong_type(
+        on_run("runs/log-metric", **metric(value="high")), '"high"', "value", "str"
+    ),
+    "wrong-type-text-for-integer": wrong_type(
+        on_experiment("POST", "runs/create", start_time="soon"), '"soon"', "start_time", "str"
+    ),
+    "wrong-type-text-for-bool": wrong_type(
+        on_version(
+            "POST", "model-versions/transition-stage", stage="S", archive_existing_versions="yes"
+        ),
+        '"yes"',
+        "archive_existing_versions",
+        "str",
+    ),
+    "wrong-type-in-a-query": wrong_type(
+        plain("GET", "registered-models/search", max_results="many"), '"many"', "max_results", "str"
+    ),
+    "wrong-type-number-for-experiment-id": Case(
+        INVALID,
+        lambda api: api.call("POST", "runs/create", {"experiment_id": int(api.experiment())}),
+        on_3_9=OK,
+        says="for parameter 'experiment_id' supplied:  Hint: Value was of type 'int'.",
+    ),
+    # The sweep over the endpoints the SDK and MlflowClient use.
+    "version-of-a-missing-model": Case(
+        NOT_FOUND,
+        plain("GET", "model-versions/get", name="no-such-model-anywhere", version="1"),
+        says="Model Version (name=no-such-model-anywhere, version=1) not found",
+    ),
+    "download-uri-of-a-missing-model": Case(
+        NOT_FOUND,
+        plain("GET", "model-versions/get-download-uri", name="no-such-model-anywhere", version="1"),
+        says="Model Version (name=no-such-model-anywhere, version=1) not found",
+    ),
+    "metric-history-of-an-unknown-run": Case(
+        OK, plain("GET", "metrics/get-history", run_id="0" * 32, metric_key="m")
+    ),
+    "logged-model-delete-missing-tag": Case(
+        NOT_FOUND,
+        logged_model_call("DELETE", "/tags/never-set"),
+        says="No tag with key 'never-set'",
+    ),
+    "logged-model-tag-key-with-a-slash": Case(NO_ROUTE, logged_model_call("DELETE", "/tags/a/b")),
+    "logged-model-artifact-files": Case(NO_ROUTE, logged_model_call("GET", "/artifacts/files")),
+    "logged-model-set-tags": Case(
+        OK, logged_model_call("PATCH", "/tags", {"tags": [{"key": "a", "value": "b"}]})
+    ),
+    "logged-model-search-without-experiments": Case(
+        INVALID,
+        plain("POST", "logged-models/search"),
+        says="Missing value for required parameter 'experiment_ids'.",
+    ),
+}
+
+
+def on_run_body(api: Api, body: dict[str, Any]) -> requests.Response:
+    return api.call("POST", "runs/log-metric", body)
+
+
 TABLES = {
     "validation": VALIDATION,
     "lifecycle": LIFECYCLE,
@@ -964,4 +1155,5 @@ TABLES = {
     "artifacts": ARTIFACTS,
     "sources": SOURCES,
     "http": HTTP,
+    "fidelity": FIDELITY,
 }

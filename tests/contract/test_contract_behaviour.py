@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from hokusai.support.mlflow_version import release
 from tests.contract.api import Api, Case, outcome, unique
 from tests.contract.cases import INVALID, OK, metric, on_experiment, on_run
 from tests.contract.conftest import RegistryUnderTest
@@ -124,3 +125,109 @@ def test_fake_is_stricter_on_malformed_fields(
 
     expected = STRICTER[case].expected if registry_under_test.kind == "fake" else OK
     assert outcome(response) == expected, response.text[:300]
+
+
+# -- field spellings and server-info (issue 19 follow-up; measured on 3.9.0 and 3.17.2) ----------
+def on_3_9(target: RegistryUnderTest) -> bool:
+    return release(target.mlflow_version)[:2] == (3, 9)
+
+
+def test_a_field_given_by_its_json_name_alone_is_read(
+    registry_under_test: RegistryUnderTest,
+) -> None:
+    api = alice(registry_under_test)
+    experiment_id = api.experiment()
+
+    created = api.ok("POST", "runs/create", {"experimentId": experiment_id})
+
+    assert created["run"]["info"]["experiment_id"] == experiment_id
+
+
+def test_a_field_spelled_twice_is_refused_or_the_later_spelling_wins(
+    registry_under_test: RegistryUnderTest,
+) -> None:
+    api = alice(registry_under_test)
+    first, second = api.run(), api.run()
+
+    response = api.call(
+        "POST", "runs/update", {"runId": first, "run_id": second, "status": "KILLED"}
+    )
+
+    statuses = {
+        run_id: api.ok("GET", "runs/get", params={"run_id": run_id})["run"]["info"]["status"]
+        for run_id in (first, second)
+    }
+    if on_3_9(registry_under_test):  # protobuf's parser keeps the later key
+        assert response.status_code == 200
+        assert statuses == {first: "RUNNING", second: "KILLED"}
+    else:
+        assert response.status_code == 400
+        assert statuses == {first: "RUNNING", second: "RUNNING"}
+
+
+def test_run_id_wins_over_run_uuid(registry_under_test: RegistryUnderTest) -> None:
+    api = alice(registry_under_test)
+    first, second = api.run(), api.run()
+
+    got = api.ok("GET", "runs/get", params={"run_uuid": first, "run_id": second})
+    api.ok("POST", "runs/update", {"run_uuid": first, "run_id": second, "status": "KILLED"})
+
+    assert got["run"]["info"]["run_id"] == second
+    status = api.ok("GET", "runs/get", params={"run_id": first})["run"]["info"]["status"]
+    assert status == "RUNNING"
+
+
+# What a database-backed server advertises at server-info, by release. The fake answers
+# presigned uploads and the gateway false on purpose (docs/testing.md).
+SERVER_INFO_3_17 = {
+    "store_type": "SqlStore",
+    "workspaces_enabled": False,
+    "trace_archival_enabled": False,
+    "multipart_uploads_enabled": False,
+    "multipart_downloads_enabled": False,
+    "presigned_upload_run_id_supported": True,
+    "presigned_upload_model_id_supported": True,
+    "features_enabled": {"gateway": True},
+}
+ANSWERED_FALSE_BY_THE_FAKE = {
+    "presigned_upload_run_id_supported": False,
+    "presigned_upload_model_id_supported": False,
+    "features_enabled": {"gateway": False},
+}
+
+
+def test_server_info_answers_as_the_servers_release_does(
+    registry_under_test: RegistryUnderTest,
+) -> None:
+    api = alice(registry_under_test)
+
+    if on_3_9(registry_under_test):
+        response = api.call("GET", "/server-info")
+        assert response.status_code == 200
+        assert response.json() == {"store_type": "SqlStore"}
+        return
+    for path in ("/api/3.0/mlflow/server-info", "/ajax-api/3.0/mlflow/server-info"):
+        response = api.call("GET", path)
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "application/json"
+        expected = dict(SERVER_INFO_3_17)
+        if registry_under_test.kind == "fake":
+            expected.update(ANSWERED_FALSE_BY_THE_FAKE)
+        assert response.json() == expected
+
+
+def test_setting_a_logged_models_tags_answers_an_empty_object(
+    registry_under_test: RegistryUnderTest,
+) -> None:
+    api = alice(registry_under_test)
+    experiment_id = api.experiment()
+    model = api.ok("POST", "logged-models", {"experiment_id": experiment_id, "name": "m"})
+    model_id = model["model"]["info"]["model_id"]
+
+    answer = api.ok(
+        "PATCH", f"logged-models/{model_id}/tags", {"tags": [{"key": "a", "value": "b"}]}
+    )
+
+    assert answer == {}
+    tags = api.ok("GET", f"logged-models/{model_id}")["model"]["info"]["tags"]
+    assert tags == [{"key": "a", "value": "b"}]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contract.api import Api, outcome
+from tests.contract.api import Api, message_of, outcome
 from tests.contract.cases import TABLES
 from tests.contract.conftest import RegistryUnderTest
 
@@ -26,6 +26,9 @@ def test_refusals(registry_under_test: RegistryUnderTest, table: str, case: str)
     response = scenario.act(api)
 
     assert outcome(response) == scenario.expected_from(version), response.text[:500]
+    says = scenario.says_from(version)
+    if says is not None:
+        assert says in message_of(response), response.text[:500]
 
 
 # Header forms against docs (hokusai-proxy-contract.md): the key travels as
