@@ -574,7 +574,8 @@ class MlflowStoreBackend:
                 try:
                     return self._entry(client.get_model_version_by_alias(name, alias))
                 except Exception as exc:
-                    # MLflow's answer for an alias that is not set; a missing model is a 404.
+                    # MLflow's answer for an alias that is not set (on a 3.9 server, also for a
+                    # missing model); newer servers answer a missing model with a 404.
                     if getattr(exc, "error_code", None) == "INVALID_PARAMETER_VALUE":
                         return None
                     raise

@@ -57,6 +57,11 @@ SERVER_CHANGES: dict[str, ServerChange] = {
     "conflicting_field_aliases": ServerChange(
         _HANDLERS, "_get_request_message", ("_reject_conflicting_field_aliases",)
     ),
+    # An alias lookup asks for the model first: a missing model is a 404 (3.9 looked up the
+    # alias alone and answered 400 INVALID_PARAMETER_VALUE, "alias ... not found").
+    "alias_lookup_checks_model": ServerChange(
+        _SQL_REGISTRY, "SqlAlchemyStore.get_model_version_by_alias", ("_get_registered_model",)
+    ),
     # Artifact uploads and downloads are served by FastAPI, not Flask: an upload answers an
     # empty body, a directory 400 and a missing file 404 (3.9: `{}`, a 500 page, a 500), and
     # `//x` or `%2Fx` is an absolute path, refused (3.9's Flask merged the slashes).

@@ -116,6 +116,8 @@ class ApiRequest:
     content_type: str | None = JSON_CONTENT_TYPE
     # Fields given only under their JSON name (``runId``): read, but not as a required field.
     aliased: frozenset[str] = frozenset()
+    # What the client sent (body, or query), before the route's path parameters joined it.
+    sent: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -179,6 +181,13 @@ class ApiRequest:
         if not value or name in self.aliased:
             raise missing(name)
         return value
+
+    def required_in_body(self, name: str) -> str:
+        """A field some handlers check in the body even where the path names it too."""
+        value = self.sent.get(name)
+        if value is None or value == "":
+            raise missing(name)
+        return str(value)
 
     def run_id(self) -> str:
         """The run a request names: ``run_id``, else (older clients) ``run_uuid``; the server
@@ -369,11 +378,14 @@ class Routes:
             allowed.add(method)
             if method == served_as:
                 from_query = request.reads_query
-                request = request.read_body().with_params(**match.groupdict())
+                sent = request.read_body()
+                request = sent.with_params(**match.groupdict())
                 params, aliased = fake_protocol.parse_request(
                     method, request.path, request.params, from_query=from_query
                 )
-                result = handler(store, replace(request, params=params, aliased=aliased))
+                result = handler(
+                    store, replace(request, params=params, aliased=aliased, sent=sent.params)
+                )
                 if isinstance(result, ApiReply):
                     return result
                 body = fake_protocol.render(method, request.path, result)

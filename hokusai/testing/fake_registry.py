@@ -220,9 +220,12 @@ def _delete_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
 
 @route("GET", "registered-models/alias")
 def _get_by_alias(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    model = _registered(store, request)
+    name = request.required("name")
     alias = request.required("alias")
-    if alias not in model.aliases:
+    model = store.registered_models.get(name)
+    if model is None and rules.alias_lookup_checks_model:
+        model = store.registered_model(name)  # the 404 of a missing model
+    if model is None or alias not in model.aliases:
         # MLflow's SQL store answers INVALID_PARAMETER_VALUE (400) here, not a 404.
         raise invalid(f"Registered model alias {alias} not found.")
     version = store.model_version(model.name, str(model.aliases[alias]))  # 3.9: maybe deleted

@@ -387,7 +387,8 @@ def _get_logged_model(store: MlflowStore, request: ApiRequest) -> JsonDict:
 
 @route("PATCH", "logged-models/(?P<model_id>[^/]+)")
 def _finalize_logged_model(store: MlflowStore, request: ApiRequest) -> JsonDict:
-    model = _model_of(store, request)
+    # The server finalizes the model the body names; the path's id goes unread.
+    model = store.logged_model(request.required_in_body("model_id"))
     model.status = enum_name(request.required("status"), _MODEL_STATUSES)
     model.touch()
     return {"model": model.to_json()}
@@ -418,6 +419,7 @@ def _delete_logged_model_tag(store: MlflowStore, request: ApiRequest) -> JsonDic
 
 @route("POST", "logged-models/(?P<model_id>[^/]+)/params")
 def _log_logged_model_params(store: MlflowStore, request: ApiRequest) -> JsonDict:
+    request.required_in_body("model_id")  # checked there, then the path's model is used
     model = _model_of(store, request)
     model.params.update(request.pairs("params"))
     model.touch()

@@ -61,6 +61,7 @@ refuses_conflicting_field_aliases = server_does("conflicting_field_aliases")
 artifacts_served_by_fastapi = server_does("artifact_router")
 source_lineage = server_does("source_lineage")
 refuses_host_addressed_sources = server_does("host_addressed_sources")
+alias_lookup_checks_model = server_does("alias_lookup_checks_model")
 
 
 def validate_source_scheme(source: str) -> None:

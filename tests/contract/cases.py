@@ -1134,6 +1134,33 @@ FIDELITY: dict[str, Case] = {
     "logged-model-set-tags": Case(
         OK, logged_model_call("PATCH", "/tags", {"tags": [{"key": "a", "value": "b"}]})
     ),
+    # 3.9's SQL store looked the alias up without the model: a missing model's alias was
+    # "not found" as a bad parameter, not as a missing model.
+    "alias-of-a-missing-model": Case(
+        NOT_FOUND,
+        plain("GET", "registered-models/alias", name="no-such-model-anywhere", alias="champion"),
+        on_3_9=INVALID,
+        says="Registered Model with name=no-such-model-anywhere not found",
+        says_on_3_9="Registered model alias champion not found.",
+    ),
+    # Finalizing and logging params check `model_id` in the body, not only in the path;
+    # finalizing then acts on the body's model.
+    "logged-model-finalize-without-model-id-in-body": Case(
+        INVALID,
+        logged_model_call("PATCH", "", {"status": "LOGGED_MODEL_READY"}),
+        says="Missing value for required parameter 'model_id'.",
+    ),
+    "logged-model-params-without-model-id-in-body": Case(
+        INVALID,
+        logged_model_call("POST", "/params", {"params": [{"key": "a", "value": "1"}]}),
+        says="Missing value for required parameter 'model_id'.",
+    ),
+    "logged-model-finalize-acts-on-the-bodys-model": Case(
+        NOT_FOUND,
+        logged_model_call(
+            "PATCH", "", {"model_id": "m-" + "0" * 32, "status": "LOGGED_MODEL_READY"}
+        ),
+    ),
     "logged-model-search-without-experiments": Case(
         INVALID,
         plain("POST", "logged-models/search"),
