@@ -203,3 +203,27 @@ def test_reprs_show_a_key_in_the_tracking_uri_masked(fake: Any) -> None:
     assert shown in texts["ModelRegistry"] and shown in texts["backend"]
     # The registry still talks to the URI it was given.
     assert registry.tracking_uri == uri and config.remote_uri.value == uri
+
+
+@pytest.mark.key_canary_allow(
+    "logs", reason="urllib3's log call quotes the URI raw; what its handlers get is under test"
+)
+def test_urllib3s_own_request_lines_show_a_key_in_the_tracking_uri_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Over a real socket (the fake's `responses` never reaches urllib3): urllib3 logs every
+    # request line at DEBUG, query string included, in the user's own logs.
+    from tests.hardening.loopback import PROBE_PATH, Peer, Servers, probe_ok
+
+    def missing(peer: Peer) -> None:
+        peer.answer(404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no such version"})
+
+    with Servers() as servers, caplog.at_level(logging.DEBUG):
+        server = servers(missing, {PROBE_PATH: probe_ok})
+        registry = ModelRegistry(f"{server.url}/mlflow?api_key={BOB}", api_key=ALICE, mode="remote")
+        with pytest.raises(RegistryError):
+            registry.get_model_version("churn", 1)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert any("/mlflow?api_key=***" in line for line in lines), lines
+    for record in caplog.records:
+        assert BOB not in record.getMessage() and ALICE not in record.getMessage()

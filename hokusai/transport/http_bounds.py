@@ -47,11 +47,14 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from hokusai.errors import RateLimitedError, RegistryUnavailableError
-from hokusai.transport import http_trace
+from hokusai.transport import http_trace, log_masking
 from hokusai.transport.classify import ErrorContext, causes, from_response
 from hokusai.transport.mlflow_tls import TlsSettings
 from hokusai.transport.proxy_route import LoopbackDirectAdapter
 from hokusai.transport.retry_policy import Kind, RetryPolicy, no_retries
+
+# Before the first request: urllib3's DEBUG lines quote URLs, secrets in the query included.
+log_masking.install()
 
 # A transfer slower than this on average counts as stalled: each byte moved buys 1/rate seconds.
 MIN_TRANSFER_RATE = 64 * 1024
